@@ -1,0 +1,1 @@
+// Shared mocha set-up: nothing yet beyond loading through tsx (see .mocharc.js).
