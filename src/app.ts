@@ -1,0 +1,115 @@
+/**
+ * Composition root: builds every part of the hub from the config, in dependency
+ * order, and tears them down in reverse. Nothing else wires services together.
+ */
+import { Config } from './config';
+import { Logger, createLogger } from './logger';
+import { Database, openDatabase } from './db/database';
+import { DataDirInUseError, lockDataDir } from './db/data-dir';
+import { MasterKeySource, loadMasterKey, readKeyFile } from './vault/master-key';
+import { Vault, openVault } from './vault/vault';
+import { StellarNetwork, openStellarNetwork } from './ledger/network';
+import { CommunityService, createCommunityService } from './core/communities/service';
+import { createMetrics } from './http/metrics';
+import { createHttpApp, listen } from './http/server';
+import { healthRouter } from './http/health';
+
+export interface Hub {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  vault: Vault;
+  network: StellarNetwork;
+  communities: CommunityService;
+  /** Where the HTTP API listens (actual port, also when PORT=0). */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Database, migrations and vault: what every command needs, HTTP or not. With
+ * `attach`, an admin command run beside a hub on the same DATA_DIR shares that hub's
+ * embedded database instead of failing on the DATA_DIR lock.
+ */
+export async function openStorage(config: Config, logger: Logger, opts: { attach?: boolean } = {}): Promise<{
+  db: Database; vault: Vault; masterKey: MasterKeySource; close(): Promise<void>;
+}> {
+  let unlock = () => {};
+  let attach = false;
+  try {
+    unlock = lockDataDir(config.dataDir);
+  } catch (err) {
+    if (!(opts.attach && err instanceof DataDirInUseError)) throw err;
+    attach = !config.databaseUrl; // a server database needs no attaching
+    logger.info({ pid: err.pid }, 'attaching to the database of the hub running on DATA_DIR');
+  }
+  let db: Database | null = null;
+  try {
+    db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, attach });
+    const applied = await db.migrate();
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+    const masterKey = loadMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir, embedded: db.embedded });
+    if (masterKey.origin !== 'MASTER_KEY') {
+      logger.warn({ file: masterKey.file }, 'using a master key kept in DATA_DIR: anyone who can read DATA_DIR can read every custodial secret; set MASTER_KEY for production');
+    }
+    const file = masterKey.file;
+    const vault = await openVault({ db, masterKey: masterKey.key, reload: file ? () => readKeyFile(file) : undefined });
+    const opened = db;
+    return {
+      db: opened, vault, masterKey,
+      async close() {
+        await opened.close();
+        unlock();
+      },
+    };
+  } catch (err) {
+    await db?.close();
+    unlock();
+    throw err;
+  }
+}
+
+export async function startHub(config: Config, opts: { logger?: Logger } = {}): Promise<Hub> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const storage = await openStorage(config, logger);
+  const { db, vault } = storage;
+  let network: StellarNetwork;
+  try {
+    network = await openStellarNetwork(config.stellar, config.dataDir);
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+
+  const communities = createCommunityService({ db, vault });
+  const metrics = createMetrics();
+  const app = createHttpApp({
+    logger,
+    metrics,
+    bodyLimit: config.bodyLimit,
+    routers: [healthRouter({ metrics, checks: { database: () => db.ping(), ledger: () => network.ping() } })],
+  });
+
+  let http: Awaited<ReturnType<typeof listen>>;
+  try {
+    http = await listen(app, config.port, config.host, config.shutdownTimeoutMs);
+  } catch (err) {
+    await network.close();
+    await storage.close();
+    throw err;
+  }
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${http.port}`;
+
+  let stopping: Promise<void> | null = null;
+  return {
+    config, logger, db, vault, network, communities, url,
+    stop() {
+      stopping ??= (async () => {
+        await http.stop();
+        await network.close();
+        await storage.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * `intertrade <command>`: the hub's one entry point (npm start, npm run migrate, the
+ * operator's admin commands, the standalone devnet).
+ */
+import fs from 'node:fs';
+import { Config, ConfigError, loadConfig } from './config';
+import { createLogger } from './logger';
+import { openStorage, startHub } from './app';
+import { openDatabase } from './db/database';
+import { randomKey } from './vault/crypto';
+import { masterKeyFile, nextMasterKeyFile, readKeyFile, writeKeyFile } from './vault/master-key';
+import { rotateCommunityKey, rotateMasterKey } from './vault/rotation';
+import { isCommunityError } from './core/communities/errors';
+import { createCommunityService } from './core/communities/service';
+
+const USAGE = `usage: intertrade <command>
+
+  start                           run the hub (default)
+  migrate                         apply database migrations and exit
+  keys rotate-master              re-wrap every community key under a new master key
+                                  (NEW_MASTER_KEY; embedded mode generates one)
+  keys rotate-community <CODE>    re-encrypt a community's secrets under a new data key
+  devnet [--port 8000] [--data DIR] [--close instant|MS] [--max-ops N]
+                                  run the embedded Stellar network alone
+
+Configuration comes from environment variables; see README.md.`;
+
+class UsageError extends Error {}
+
+function config(): Config {
+  return loadConfig();
+}
+
+async function start(): Promise<void> {
+  const cfg = config();
+  const hub = await startHub(cfg);
+  const out = process.stdout;
+  out.write(`Intertrade hub listening on ${hub.url} (public URL ${cfg.publicUrl})\n`);
+  out.write(`  database: ${hub.db.describe}\n`);
+  out.write(`  stellar:  ${hub.network.describe}\n`);
+  out.write(`  data dir: ${cfg.dataDir}\n`);
+  let signalled = false;
+  const shutdown = (signal: string) => {
+    if (signalled) return;
+    signalled = true;
+    hub.logger.info({ signal }, 'shutting down: draining requests');
+    hub.stop().then(
+      () => {
+        hub.logger.info('stopped');
+        process.exit(0);
+      },
+      (err) => {
+        hub.logger.error({ err }, 'unclean shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+async function migrate(): Promise<void> {
+  const cfg = config();
+  const db = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
+  try {
+    const applied = await db.migrate();
+    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+  } finally {
+    await db.close();
+  }
+}
+
+async function rotateMaster(): Promise<void> {
+  const cfg = config();
+  const logger = createLogger(cfg.logLevel);
+  const storage = await openStorage(cfg, logger, { attach: true });
+  try {
+    let newKey = cfg.newMasterKey;
+    const pending = nextMasterKeyFile(cfg.dataDir);
+    const keyFile = storage.masterKey.file;
+    if (!newKey) {
+      if (!keyFile) throw new UsageError('NEW_MASTER_KEY is required when the hub runs with MASTER_KEY');
+      // Embedded mode: the new key is written before anything is re-wrapped, so an
+      // interrupted rotation resumes with the same key.
+      if (fs.existsSync(pending)) newKey = readKeyFile(pending);
+      else writeKeyFile(pending, (newKey = randomKey()));
+    }
+    const result = await rotateMasterKey(storage.db, storage.masterKey.key, newKey, (m) => process.stdout.write(`${m}\n`));
+    if (keyFile) {
+      writeKeyFile(masterKeyFile(cfg.dataDir), newKey);
+      fs.rmSync(pending, { force: true });
+      process.stdout.write(`new master key stored in ${keyFile}\n`);
+    } else {
+      process.stdout.write('done: restart the hub with MASTER_KEY set to the value of NEW_MASTER_KEY\n');
+    }
+    process.stdout.write(`re-wrapped ${result.rewrapped} data key(s)\n`);
+  } finally {
+    await storage.close();
+  }
+}
+
+async function rotateCommunity(code: string | undefined): Promise<void> {
+  if (!code) throw new UsageError('usage: intertrade keys rotate-community <CODE>');
+  const cfg = config();
+  const logger = createLogger(cfg.logLevel);
+  const storage = await openStorage(cfg, logger, { attach: true });
+  try {
+    const community = await createCommunityService(storage).getByCode(code);
+    if (isCommunityError(community)) throw new UsageError(`no community with code ${code}`);
+    const r = await rotateCommunityKey(storage.db, storage.vault, community.id, (m) => process.stdout.write(`${m}\n`));
+    process.stdout.write(`community ${code}: data key v${r.version}, ${r.resealed} secret(s) re-sealed\n`);
+  } finally {
+    await storage.close();
+  }
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const [command = 'start', ...rest] = argv;
+  switch (command) {
+    case 'start': return start();
+    case 'migrate': return migrate();
+    case 'keys':
+      if (rest[0] === 'rotate-master') return rotateMaster();
+      if (rest[0] === 'rotate-community') return rotateCommunity(rest[1]);
+      throw new UsageError(USAGE);
+    case 'devnet': {
+      const { runDevnet } = await import('./devnet/cli');
+      return runDevnet(rest);
+    }
+    case 'help': case '--help': case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    default:
+      throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+/** Entry point of bin/intertrade.js: turns known failures into a message and an exit code. */
+export function main(argv: string[]): void {
+  run(argv).catch((err: unknown) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    const e = err as Error;
+    process.stderr.write(`intertrade: ${e.message ?? String(err)}\n`);
+    process.exit(1);
+  });
+}

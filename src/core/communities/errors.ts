@@ -1,0 +1,19 @@
+export enum CommunityError {
+  InvalidCode = 'invalid_code',
+  InvalidName = 'invalid_name',
+  InvalidKind = 'invalid_kind',
+  DuplicateCode = 'duplicate_code',
+  UnknownCommunity = 'unknown_community',
+}
+
+export const isCommunityError = (o: unknown): o is CommunityError =>
+  Object.values(CommunityError).includes(o as CommunityError);
+
+/** What each error means to the person who caused it, and the field at fault. */
+export const communityErrorInfo: Record<CommunityError, { field: string; message: string }> = {
+  [CommunityError.InvalidCode]: { field: 'code', message: 'code must be 4 characters, A–Z or 0–9 (e.g. "GRN1")' },
+  [CommunityError.InvalidName]: { field: 'name', message: 'name must be 1 to 100 characters' },
+  [CommunityError.InvalidKind]: { field: 'kind', message: 'kind must be one of hosted, cxp, ces, peer' },
+  [CommunityError.DuplicateCode]: { field: 'code', message: 'a community with this code already exists' },
+  [CommunityError.UnknownCommunity]: { field: 'code', message: 'no community with this code' },
+};

@@ -1,0 +1,102 @@
+/**
+ * The hub's database handle. With DATABASE_URL it is that server; without, an
+ * embedded PostgreSQL in DATA_DIR. Either way the rest of the hub sees the same API:
+ * work runs in one transaction, as APP_ROLE, scoped to a community or to the hub.
+ * The raw owner connection is only for migrations and administrative commands.
+ */
+import path from 'node:path';
+import knexFactory, { Knex } from 'knex';
+import { APP_ROLE, COMMUNITY_SETTING } from './rls';
+import { EmbeddedPostgres, runningEmbeddedPostgres, startEmbeddedPostgres } from './embedded';
+
+export type Trx = Knex.Transaction;
+
+export interface Database {
+  /** Owner connection: migrations and admin commands only, never request work. */
+  readonly owner: Knex;
+  /** Human-readable, secret-free description ("PostgreSQL at host:port/db"). */
+  readonly describe: string;
+  readonly embedded: boolean;
+  /** Hub-wide work (registry, settings) as APP_ROLE with no community set. */
+  hub<T>(fn: (trx: Trx) => Promise<T>): Promise<T>;
+  /** Community work as APP_ROLE; RLS admits only this community's rows. */
+  community<T>(communityId: string, fn: (trx: Trx) => Promise<T>): Promise<T>;
+  migrate(): Promise<string[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
+
+/** Switch the community of an open APP_ROLE transaction (registry work that creates a tenant). */
+export async function enterCommunity(trx: Trx, communityId: string): Promise<void> {
+  await trx.raw('select set_config(?, ?, true)', [COMMUNITY_SETTING, communityId]);
+}
+
+export function knexConfig(connection: Knex.Config['connection']): Knex.Config {
+  return {
+    client: 'pg',
+    connection,
+    pool: { min: 0, max: 10 },
+    migrations: { directory: MIGRATIONS_DIR, loadExtensions: ['.ts'], tableName: 'knex_migrations' },
+  };
+}
+
+function describeUrl(url: string): string {
+  const u = new URL(url);
+  return `PostgreSQL at ${u.hostname}:${u.port || 5432}${u.pathname}`;
+}
+
+/**
+ * `attach`: connect to the embedded database of a hub already running on this
+ * DATA_DIR (admin commands beside a running hub) instead of starting one.
+ */
+export async function openDatabase(opts: { databaseUrl: string | null; dataDir: string; attach?: boolean }): Promise<Database> {
+  let embedded: EmbeddedPostgres | null = null;
+  let connection: Knex.Config['connection'];
+  let describe: string;
+  if (opts.databaseUrl) {
+    connection = opts.databaseUrl;
+    describe = describeUrl(opts.databaseUrl);
+  } else if (opts.attach) {
+    const running = runningEmbeddedPostgres(opts.dataDir);
+    if (!running) throw new Error(`no running hub database found in ${opts.dataDir}`);
+    connection = running;
+    describe = `embedded PostgreSQL of the hub running on ${opts.dataDir}`;
+  } else {
+    embedded = await startEmbeddedPostgres(opts.dataDir);
+    connection = embedded.connection;
+    describe = embedded.describe;
+  }
+  const owner = knexFactory(knexConfig(connection));
+
+  // set_config('role', …, true) is SET LOCAL ROLE: it ends with the transaction, so a
+  // pooled connection never carries a tenant or a role into the next piece of work.
+  const scoped = <T>(communityId: string, fn: (trx: Trx) => Promise<T>): Promise<T> =>
+    owner.transaction(async (trx) => {
+      await trx.raw(`select set_config('role', ?, true), set_config(?, ?, true)`, [APP_ROLE, COMMUNITY_SETTING, communityId]);
+      return fn(trx);
+    });
+
+  return {
+    owner,
+    describe,
+    embedded: embedded !== null,
+    hub: (fn) => scoped('', fn),
+    community: (communityId, fn) => {
+      if (!/^[0-9a-f-]{36}$/i.test(communityId)) throw new Error(`not a community id: ${communityId}`);
+      return scoped(communityId, fn);
+    },
+    async migrate() {
+      const [, applied] = (await owner.migrate.latest()) as [number, string[]];
+      return applied;
+    },
+    async ping() {
+      await owner.raw('select 1');
+    },
+    async close() {
+      await owner.destroy();
+      if (embedded) await embedded.stop();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * The hub's own error body for routes that are not a foreign protocol (health,
+ * governance). Protocol adapters answer in their protocol's format instead.
+ */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; field?: string; requestId?: string };
+}
+
+/** Map errors thrown by koa and its body parser to a status and a code. */
+export function describeError(err: unknown): { status: number; code: string; message: string; field?: string; expose: boolean } {
+  if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message, field: err.field, expose: true };
+  const e = err as { status?: number; statusCode?: number; expose?: boolean; message?: string; type?: string };
+  const status = e.status ?? e.statusCode ?? 500;
+  if (status === 413) return { status, code: 'payload_too_large', message: 'request body is larger than the hub accepts', expose: true };
+  if (status === 400 && e.type === 'entity.parse.failed') {
+    return { status, code: 'malformed_body', message: 'request body is not valid JSON', expose: true };
+  }
+  if (status >= 400 && status < 500 && e.expose) return { status, code: 'bad_request', message: e.message ?? 'bad request', expose: true };
+  return { status: 500, code: 'internal_error', message: 'internal error; the request id identifies it in the hub logs', expose: false };
+}

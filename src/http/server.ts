@@ -1,0 +1,112 @@
+/**
+ * The hub's koa application and the middleware every route shares: request ids,
+ * structured access logs, metrics, a body size limit (413), JSON errors without
+ * stack traces, and a JSON 404. Protocol routers are mounted by the composition root.
+ */
+import crypto from 'node:crypto';
+import http from 'node:http';
+import Koa from 'koa';
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import { Logger } from '../logger';
+import { Metrics } from './metrics';
+import { describeError } from './errors';
+
+export interface HttpState {
+  requestId: string;
+  log: Logger;
+}
+
+export type AppContext = Koa.ParameterizedContext<HttpState>;
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function createHttpApp(opts: { logger: Logger; metrics: Metrics; bodyLimit: number; routers: Router[] }): Koa<HttpState> {
+  const app = new Koa<HttpState>();
+  app.proxy = false;
+  // Errors are logged by our middleware with the request id; koa's default printer would log them twice.
+  app.silent = true;
+
+  app.use(async (ctx, next) => {
+    const given = ctx.get('x-request-id');
+    const requestId = REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.state.log = opts.logger.child({ requestId });
+    ctx.set('X-Request-Id', requestId);
+    const start = process.hrtime.bigint();
+    try {
+      await next();
+    } catch (err) {
+      const d = describeError(err);
+      if (d.status >= 500) ctx.state.log.error({ err }, 'request failed');
+      ctx.status = d.status;
+      ctx.body = { error: { code: d.code, message: d.message, ...(d.field ? { field: d.field } : {}), requestId } };
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+      const labels = { method: ctx.method, route: String(route), status: String(ctx.status) };
+      opts.metrics.httpDuration.observe(labels, seconds);
+      opts.metrics.httpRequests.inc(labels);
+      ctx.state.log.info({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(seconds * 1000) }, 'request');
+    }
+  });
+
+  app.use(bodyParser({
+    enableTypes: ['json', 'form', 'text'],
+    extendTypes: { json: ['application/json', 'application/vnd.api+json'] },
+    jsonLimit: opts.bodyLimit,
+    formLimit: opts.bodyLimit,
+    textLimit: opts.bodyLimit,
+  }));
+
+  for (const r of opts.routers) app.use(r.routes()).use(r.allowedMethods());
+
+  app.use(async (ctx) => {
+    ctx.status = 404;
+    ctx.body = { error: { code: 'not_found', message: `no route for ${ctx.method} ${ctx.path}`, requestId: ctx.state.requestId } };
+  });
+  return app;
+}
+
+/**
+ * Serve `app` and return a stop function that drains: stop accepting, let in-flight
+ * requests finish (up to `timeoutMs`), then cut whatever is left.
+ */
+export async function listen(
+  app: Koa<HttpState>, port: number, host: string, timeoutMs: number,
+): Promise<{ server: http.Server; port: number; stop(): Promise<void> }> {
+  let inflight = 0;
+  let drained: (() => void) | null = null;
+  const handle = app.callback();
+  const server = http.createServer((req, res) => {
+    inflight++;
+    res.on('close', () => {
+      inflight--;
+      if (inflight === 0 && drained) drained();
+    });
+    void handle(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const actual = (server.address() as { port: number }).port;
+  let stopping: Promise<void> | null = null;
+  return {
+    server,
+    port: actual,
+    stop() {
+      stopping ??= new Promise<void>((resolve) => {
+        const closed = new Promise<void>((r) => server.close(() => r()));
+        server.closeIdleConnections();
+        const idle = inflight === 0 ? Promise.resolve() : new Promise<void>((r) => { drained = r; });
+        const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+        void idle.then(() => closed).then(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      return stopping;
+    },
+  };
+}
