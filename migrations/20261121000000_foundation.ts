@@ -10,7 +10,7 @@ export async function up(knex: Knex): Promise<void> {
     t.jsonb('value').notNullable();
     t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
   });
-  await grantApp(knex, 'hub_settings', 'select, insert, update');
+  await grantApp(knex, 'hub_settings', 'select, insert, update, delete');
 
   // The registry of communities is hub-wide: every tenant must be able to resolve
   // another community to trade with it. Their data lives in isolated tables.

@@ -24,7 +24,7 @@ export function describeError(err: unknown): { status: number; code: string; mes
   const e = err as { status?: number; statusCode?: number; expose?: boolean; message?: string; type?: string };
   const status = e.status ?? e.statusCode ?? 500;
   if (status === 413) return { status, code: 'payload_too_large', message: 'request body is larger than the hub accepts', expose: true };
-  if (status === 400 && e.type === 'entity.parse.failed') {
+  if (status === 400 && (e.type === 'entity.parse.failed' || err instanceof SyntaxError)) {
     return { status, code: 'malformed_body', message: 'request body is not valid JSON', expose: true };
   }
   if (status >= 400 && status < 500 && e.expose) return { status, code: 'bad_request', message: e.message ?? 'bad request', expose: true };

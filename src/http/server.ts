@@ -77,11 +77,15 @@ export async function listen(
 ): Promise<{ server: http.Server; port: number; stop(): Promise<void> }> {
   let inflight = 0;
   let drained: (() => void) | null = null;
+  let draining = false;
   const handle = app.callback();
   const server = http.createServer((req, res) => {
     inflight++;
+    // While draining, tell keep-alive clients not to reuse the connection.
+    if (draining) res.setHeader('Connection', 'close');
     res.on('close', () => {
       inflight--;
+      if (draining) server.closeIdleConnections();
       if (inflight === 0 && drained) drained();
     });
     void handle(req, res);
@@ -97,6 +101,7 @@ export async function listen(
     port: actual,
     stop() {
       stopping ??= new Promise<void>((resolve) => {
+        draining = true;
         const closed = new Promise<void>((r) => server.close(() => r()));
         server.closeIdleConnections();
         const idle = inflight === 0 ? Promise.resolve() : new Promise<void>((r) => { drained = r; });

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { Config, loadConfig } from '../../src/config';
+import { openDatabase } from '../../src/db/database';
 
 export interface TestDatabase {
   databaseUrl: string | null;
@@ -25,10 +26,32 @@ export function tempDir(prefix = 'intertrade-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/**
+ * PGlite's initdb takes seconds; copying an initialised, migrated data directory
+ * takes milliseconds. The template is made once per run (and removed at exit).
+ */
+let template: Promise<string> | null = null;
+
+function embeddedTemplate(): Promise<string> {
+  template ??= (async () => {
+    const dir = tempDir('intertrade-template-');
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    const db = await openDatabase({ databaseUrl: null, dataDir: dir });
+    await db.migrate();
+    await db.close();
+    fs.rmSync(path.join(dir, 'run'), { recursive: true, force: true });
+    return dir;
+  })();
+  return template;
+}
+
 export async function createTestDatabase(): Promise<TestDatabase> {
   const dataDir = tempDir();
   const removeDir = async () => fs.rmSync(dataDir, { recursive: true, force: true });
-  if (!SERVER_URL) return { databaseUrl: null, dataDir, drop: removeDir };
+  if (!SERVER_URL) {
+    fs.cpSync(path.join(await embeddedTemplate(), 'pg'), path.join(dataDir, 'pg'), { recursive: true });
+    return { databaseUrl: null, dataDir, drop: removeDir };
+  }
   const name = `intertrade_test_${crypto.randomBytes(6).toString('hex')}`;
   const admin = new Client({ connectionString: SERVER_URL });
   await admin.connect();

@@ -1,0 +1,14 @@
+# The hub's image, used by docker-compose.yml.
+FROM node:20-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY bin ./bin
+COPY src ./src
+COPY protocols ./protocols
+COPY migrations ./migrations
+COPY knexfile.ts tsconfig.json ./
+ENV NODE_ENV=production
+EXPOSE 8080
+# SIGTERM reaches node directly (exec form), which drains requests before exiting.
+CMD ["node", "bin/intertrade.js", "start"]
