@@ -12,6 +12,7 @@ import { masterKeyFile, nextMasterKeyFile, readKeyFile, writeKeyFile } from './v
 import { rotateCommunityKey, rotateMasterKey } from './vault/rotation';
 import { isCommunityError } from './core/communities/errors';
 import { createCommunityService } from './core/communities/service';
+import { runDevnet } from './devnet/cli';
 
 const USAGE = `usage: intertrade <command>
 
@@ -123,10 +124,8 @@ export async function run(argv: string[]): Promise<void> {
       if (rest[0] === 'rotate-master') return rotateMaster();
       if (rest[0] === 'rotate-community') return rotateCommunity(rest[1]);
       throw new UsageError(USAGE);
-    case 'devnet': {
-      const { runDevnet } = await import('./devnet/cli');
+    case 'devnet':
       return runDevnet(rest);
-    }
     case 'help': case '--help': case '-h':
       process.stdout.write(`${USAGE}\n`);
       return;

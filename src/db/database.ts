@@ -81,7 +81,7 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
   return {
     owner,
     describe,
-    embedded: embedded !== null,
+    embedded: !opts.databaseUrl,
     hub: (fn) => scoped('', fn),
     community: (communityId, fn) => {
       if (!/^[0-9a-f-]{36}$/i.test(communityId)) throw new Error(`not a community id: ${communityId}`);

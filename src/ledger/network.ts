@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { Config } from '../config';
+import { startDevnet } from '../devnet/cli';
 
 export interface StellarNetwork {
   horizonUrl: string;
@@ -35,8 +36,6 @@ export async function openStellarNetwork(stellar: Config['stellar'], dataDir: st
       close: async () => {},
     };
   }
-  // Loaded lazily: a hub on a real network never pays for the devnet.
-  const { startDevnet } = await import('../devnet/cli');
   const running = await startDevnet({
     port: stellar.port,
     dataDir: path.join(dataDir, 'devnet'),
