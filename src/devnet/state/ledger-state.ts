@@ -46,8 +46,11 @@ export class LedgerState {
   /** Transaction-scoped: sponsored account → account sponsoring its future reserves. */
   private sponsoring = new Map<AccountId, AccountId>();
   private lastOfferId = 0n;
+  /** Bumped on every offer write or undo, so order-book caches (path finding) know when to rebuild. */
+  private offerWrites = 0;
   private undo: Undo[] = [];
-  private open = 0;
+  /** Undo-log positions of the open savepoints, outermost first. */
+  private marks: number[] = [];
   /** Keys written since the last takeChanges(), for the durable log. */
   private dirty = new Map<string, () => EntryChange>();
 
@@ -56,26 +59,31 @@ export class LedgerState {
 
   // ---- savepoints -------------------------------------------------------------
 
+  /**
+   * Mark the log; the returned token undoes everything written after it. Tokens nest:
+   * committing or rolling back one also closes any savepoint opened after it, so an
+   * operation that throws with its own savepoints open cannot unbalance the stack.
+   */
   savepoint(): number {
-    this.open++;
-    return this.undo.length;
+    this.marks.push(this.undo.length);
+    return this.marks.length - 1;
   }
 
   /** Keep the writes since `sp`; the log is dropped once no savepoint is open. */
   commit(sp: number): void {
-    void sp;
-    this.open--;
-    if (this.open === 0) this.undo.length = 0;
+    this.marks.length = sp;
+    if (sp === 0) this.undo.length = 0;
   }
 
   rollback(sp: number): void {
-    while (this.undo.length > sp) this.revert(this.undo.pop()!);
-    this.open--;
-    if (this.open === 0) this.undo.length = 0;
+    const to = this.marks[sp];
+    while (this.undo.length > to) this.revert(this.undo.pop()!);
+    this.marks.length = sp;
+    if (sp === 0) this.undo.length = 0;
   }
 
   private log(u: Undo): void {
-    if (this.open > 0) this.undo.push(u);
+    if (this.marks.length > 0) this.undo.push(u);
   }
 
   private revert(u: Undo): void {
@@ -211,7 +219,13 @@ export class LedgerState {
     this.setOffer(offerId, undefined);
   }
 
+  /** Changes whenever any offer is written, deleted or restored. */
+  get offersVersion(): number {
+    return this.offerWrites;
+  }
+
   private setOffer(id: bigint, e: OfferEntry | undefined): void {
+    this.offerWrites++;
     this.dirty.set(`o|${id}`, () => ({ kind: 'offer', id, entry: this.offers.get(id) ?? null }));
     const prev = this.offers.get(id);
     if (prev) {
