@@ -10,17 +10,76 @@ import { MasterKeySource, loadMasterKey, readKeyFile } from './vault/master-key'
 import { Vault, openVault } from './vault/vault';
 import { StellarNetwork, openStellarNetwork } from './ledger/network';
 import { CommunityService, createCommunityService } from './core/communities/service';
+import { AccountService, createAccountService } from './core/accounts/service';
+import { CreditLineService, createCreditLineService } from './core/credit-lines/service';
+import { TransferService, createTransferService } from './core/transfers/service';
+import { Rebalancer, createRebalancer } from './core/rebalancer';
+import { Keyring, createKeyring } from './core/keys';
+import { Ledger } from './core/ledger';
+import { isCommunityError } from './core/communities/errors';
+import { isAccountError } from './core/accounts/errors';
+import { StellarLedger, createStellarLedger } from './ledger/stellar/stellar-ledger';
 import { createMetrics } from './http/metrics';
 import { createHttpApp, listen } from './http/server';
 import { healthRouter } from './http/health';
 
-export interface Hub {
+export interface Core {
+  keyring: Keyring;
+  accounts: AccountService;
+  communities: CommunityService;
+  creditLines: CreditLineService;
+  transfers: TransferService;
+  rebalancer: Rebalancer;
+}
+
+/** The domain services over a database, vault and ledger (also what tests build). */
+export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; logger: Logger }): Core {
+  const { db, vault, ledger, logger } = deps;
+  const keyring = createKeyring({ db, vault });
+  const accounts = createAccountService({ db, ledger, keyring });
+  const communities = createCommunityService({ db, vault, ledger, keyring, accounts, logger });
+  const creditLines = createCreditLineService({ db, ledger, keyring });
+  const rebalancer = createRebalancer({ ledger, keyring, logger });
+  const transfers = createTransferService({
+    db, ledger, keyring, creditLines, rebalancer, logger,
+    async loadParty(communityId, accountId) {
+      const community = await communities.getById(communityId);
+      if (isCommunityError(community)) throw new Error(`transfer refers to unknown community ${communityId}`);
+      const account = await accounts.getById(communityId, accountId);
+      if (isAccountError(account)) throw new Error(`transfer refers to unknown account ${accountId}`);
+      return { community, account };
+    },
+    async loadCommunity(id) {
+      const community = await communities.getById(id);
+      if (isCommunityError(community)) throw new Error(`unknown community ${id}`);
+      return community;
+    },
+  });
+  return { keyring, accounts, communities, creditLines, transfers, rebalancer };
+}
+
+/** The Stellar ledger adapter, its hub keys (sponsor, channels) sealed in the vault. */
+export function openLedger(config: Config, network: StellarNetwork, db: Database, vault: Vault, logger: Logger): Promise<StellarLedger> {
+  return createStellarLedger({
+    horizonUrl: network.horizonUrl,
+    passphrase: network.networkPassphrase,
+    friendbotUrl: network.embedded ? `${network.horizonUrl}/friendbot` : config.friendbotUrl,
+    channels: config.stellarChannels,
+    logger,
+    hubKeys: {
+      load: (name) => db.hub((trx) => vault.openHubSecret(trx, name)),
+      save: (name, publicKey, secret) => db.hub((trx) => vault.sealHubSecret(trx, name, publicKey, secret.reveal())),
+    },
+  });
+}
+
+export interface Hub extends Core {
   config: Config;
   logger: Logger;
   db: Database;
   vault: Vault;
   network: StellarNetwork;
-  communities: CommunityService;
+  ledger: StellarLedger;
   /** Where the HTTP API listens (actual port, also when PORT=0). */
   url: string;
   stop(): Promise<void>;
@@ -81,7 +140,21 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
     throw err;
   }
 
-  const communities = createCommunityService({ db, vault });
+  let ledger: StellarLedger;
+  try {
+    ledger = await openLedger(config, network, db, vault, logger);
+  } catch (err) {
+    await network.close();
+    await storage.close();
+    throw err;
+  }
+  const core = buildCore({ db, vault, ledger, logger });
+  // Finish whatever a previous run left half done, before taking new work.
+  await core.communities.resumeProvisioning();
+  await core.creditLines.load();
+  const resumed = await core.transfers.resume();
+  if (resumed > 0) logger.info({ resumed }, 'unfinished transfers resumed');
+
   const metrics = createMetrics();
   const app = createHttpApp({
     logger,
@@ -94,6 +167,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
   try {
     http = await listen(app, config.port, config.host, config.shutdownTimeoutMs);
   } catch (err) {
+    await ledger.close();
     await network.close();
     await storage.close();
     throw err;
@@ -102,10 +176,12 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
 
   let stopping: Promise<void> | null = null;
   return {
-    config, logger, db, vault, network, communities, url,
+    ...core, config, logger, db, vault, network, ledger, url,
     stop() {
       stopping ??= (async () => {
         await http.stop();
+        await core.rebalancer.idle();
+        await ledger.close();
         await network.close();
         await storage.close();
       })();

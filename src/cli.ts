@@ -10,8 +10,7 @@ import { openDatabase } from './db/database';
 import { randomKey } from './vault/crypto';
 import { masterKeyFile, nextMasterKeyFile, readKeyFile, writeKeyFile } from './vault/master-key';
 import { rotateCommunityKey, rotateMasterKey } from './vault/rotation';
-import { isCommunityError } from './core/communities/errors';
-import { createCommunityService } from './core/communities/service';
+import { Community } from './core/communities/model';
 import { runDevnet } from './devnet/cli';
 
 const USAGE = `usage: intertrade <command>
@@ -106,8 +105,8 @@ async function rotateCommunity(code: string | undefined): Promise<void> {
   const logger = createLogger(cfg.logLevel);
   const storage = await openStorage(cfg, logger, { attach: true });
   try {
-    const community = await createCommunityService(storage).getByCode(code);
-    if (isCommunityError(community)) throw new UsageError(`no community with code ${code}`);
+    const community = await storage.db.hub(async (trx) => Community.query(trx).findOne({ code }));
+    if (!community) throw new UsageError(`no community with code ${code}`);
     const r = await rotateCommunityKey(storage.db, storage.vault, community.id, (m) => process.stdout.write(`${m}\n`));
     process.stdout.write(`community ${code}: data key v${r.version}, ${r.resealed} secret(s) re-sealed\n`);
   } finally {

@@ -24,6 +24,10 @@ export interface Config {
   stellar:
     | { kind: 'external'; horizonUrl: string; networkPassphrase: string }
     | { kind: 'embedded'; port: number; close: 'instant' | number };
+  /** Channel accounts submitting in parallel (one transaction in flight each). */
+  stellarChannels: number;
+  /** Funds the hub's sponsor on test networks; null where there is none (pubnet). */
+  friendbotUrl: string | null;
   logLevel: LogLevel;
   /** Largest request body accepted, in bytes (413 beyond). */
   bodyLimit: number;
@@ -126,6 +130,15 @@ export function loadConfig(env: Env = process.env): Config {
     stellar = { kind: 'embedded', port: int('DEVNET_PORT', 8000, 0, 65535, 'the TCP port of the embedded devnet'), close };
   }
 
+  const stellarChannels = int('STELLAR_CHANNELS', 10, 1, 100, 'the number of channel accounts');
+  const TESTNET = 'Test SDF Network ; September 2015';
+  const STANDALONE = 'Standalone Network ; February 2017';
+  let friendbotUrl = url('STELLAR_FRIENDBOT_URL', get('STELLAR_FRIENDBOT_URL'), ['http:', 'https:']) ?? null;
+  if (!friendbotUrl && stellar.kind === 'external') {
+    if (stellar.networkPassphrase === TESTNET) friendbotUrl = 'https://friendbot.stellar.org';
+    else if (stellar.networkPassphrase === STANDALONE) friendbotUrl = `${stellar.horizonUrl}/friendbot`;
+  }
+
   const level = (get('LOG_LEVEL') ?? 'info').toLowerCase();
   if (!LOG_LEVELS.includes(level as LogLevel)) {
     problems.push(`LOG_LEVEL=${JSON.stringify(level)}: expected one of ${LOG_LEVELS.join(', ')}`);
@@ -136,7 +149,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
-    port, host, publicUrl, databaseUrl, dataDir, masterKey, newMasterKey, stellar,
+    port, host, publicUrl, databaseUrl, dataDir, masterKey, newMasterKey, stellar, stellarChannels, friendbotUrl,
     logLevel: level as LogLevel, bodyLimit, shutdownTimeoutMs,
   };
 }

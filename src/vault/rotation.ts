@@ -13,7 +13,7 @@
 import { Database, Trx } from '../db/database';
 import { COMMUNITY_SETTING } from '../db/rls';
 import { keyId, open, seal } from './crypto';
-import { MASTER_KEY_SETTING, ROTATION_SETTING, Vault, WrongMasterKeyError, dataKeyAad } from './vault';
+import { MASTER_KEY_SETTING, ROTATION_SETTING, Vault, WrongMasterKeyError, dataKeyAad, hubSecretAad } from './vault';
 
 export interface RotationProgress {
   (message: string): void;
@@ -78,6 +78,11 @@ export async function rotateMasterKey(
       rewrapped += await rewrapCommunity(trx, c.id, oldKey, newKey);
     }
     await trx.raw('select set_config(?, ?, true)', [COMMUNITY_SETTING, '']);
+    for (const row of await trx('hub_secrets').whereNot({ master_key_id: newId }).forUpdate()) {
+      const plain = open(oldKey, row.sealed, hubSecretAad(row.name), `hub secret "${row.name}"`);
+      await trx('hub_secrets').where({ name: row.name }).update({ sealed: seal(newKey, plain, hubSecretAad(row.name)), master_key_id: newId });
+      rewrapped++;
+    }
     await trx('hub_settings').where({ key: MASTER_KEY_SETTING }).update({ value: { id: newId }, updated_at: trx.fn.now() });
     await trx('hub_settings').where({ key: ROTATION_SETTING }).delete();
   });

@@ -38,8 +38,13 @@ export const dataKeyAad = (communityId: string, version: number): string =>
 export const secretAad = (communityId: string, name: string, version: number): string =>
   `intertrade:secret:${communityId}:${name}:${version}`;
 
+export const hubSecretAad = (name: string): string => `intertrade:hub-secret:${name}`;
+
 export interface Vault {
   readonly masterKeyId: string;
+  /** Hub-level secrets (sponsor, channel accounts): sealed under the master key itself. */
+  sealHubSecret(trx: Trx, name: string, publicKey: string, secret: string): Promise<void>;
+  openHubSecret(trx: Trx, name: string): Promise<{ publicKey: string; secret: Redacted<string> } | null>;
   /** Create version 1 of a new community's data key (inside the creating transaction). */
   createCommunityKey(trx: Trx, communityId: string): Promise<void>;
   /**
@@ -177,6 +182,28 @@ export async function openVault(opts: {
 
   const vault: Vault = {
     masterKeyId: myId,
+
+    async sealHubSecret(trx, name, publicKey, secret) {
+      const master = ring.current;
+      await trx('hub_secrets').insert({
+        name, public_key: publicKey, master_key_id: keyId(master),
+        sealed: seal(master, Buffer.from(secret, 'utf8'), hubSecretAad(name)),
+      });
+    },
+
+    async openHubSecret(trx, name) {
+      const row = await trx('hub_secrets').where({ name }).first();
+      if (!row) return null;
+      let master = ring.get(row.master_key_id);
+      if (!master && opts.reload) {
+        const fresh = opts.reload();
+        if (fresh) ring.add(fresh);
+        master = ring.get(row.master_key_id);
+      }
+      if (!master) throw new Error(`hub secret "${name}" is sealed under master key ${row.master_key_id}; restart the hub with the new MASTER_KEY`);
+      const plain = open(master, row.sealed, hubSecretAad(name), `hub secret "${name}"`);
+      return { publicKey: row.public_key as string, secret: new Redacted(plain.toString('utf8')) };
+    },
 
     async createCommunityKey(trx, communityId) {
       await insertKey(trx, communityId, 1);

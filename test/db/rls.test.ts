@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { Community } from '../../src/core/communities/model';
-import { isCommunityError } from '../../src/core/communities/errors';
 import { APP_ROLE } from '../../src/db/rls';
 import { TestStorage, openTestStorage } from '../helpers/storage';
 
@@ -11,11 +10,8 @@ describe('tenant isolation (row level security)', () => {
 
   before(async () => {
     s = await openTestStorage();
-    const ra = await s.communities.create({ code: 'AAA1', name: 'Alpha', kind: 'hosted' });
-    const rb = await s.communities.create({ code: 'BBB1', name: 'Beta', kind: 'hosted' });
-    assert.ok(!isCommunityError(ra) && !isCommunityError(rb));
-    a = ra;
-    b = rb;
+    a = await s.register('AAA1', 'Alpha');
+    b = await s.register('BBB1', 'Beta');
     await s.db.community(a.id, (trx) => s.vault.sealSecret(trx, a.id, 'issuer', 'SA-alpha-secret'));
     await s.db.community(b.id, (trx) => s.vault.sealSecret(trx, b.id, 'issuer', 'SB-beta-secret'));
   });

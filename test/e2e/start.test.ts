@@ -4,8 +4,8 @@ import path from 'node:path';
 import { openStorage } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { createCommunityService } from '../../src/core/communities/service';
-import { isCommunityError } from '../../src/core/communities/errors';
+import { registerCommunity } from '../../src/core/communities/registry';
+import { Community } from '../../src/core/communities/model';
 import { TestDatabase, createTestDatabase, TEST_MASTER_KEY } from '../helpers/db';
 import { runIntertrade } from '../helpers/process';
 
@@ -48,8 +48,8 @@ describe('npm start (the intertrade start command)', function () {
     // An operator's command beside the running hub: attaches to its database.
     const cfg = loadConfig({ ...env(), LOG_LEVEL: 'silent' });
     const admin = await openStorage(cfg, createLogger('silent'), { attach: true });
-    const created = await createCommunityService(admin).create({ code: 'KEEP', name: 'Kept', kind: 'hosted' });
-    assert.ok(!isCommunityError(created));
+    const created = await admin.db.hub((trx) => registerCommunity(trx, admin.vault, { code: 'KEEP', name: 'Kept', kind: 'hosted' }));
+    assert.ok(typeof created !== 'string');
     await admin.db.community(created.id, (trx) => admin.vault.sealSecret(trx, created.id, 'issuer', 'SKEEPSECRET'));
     await admin.close();
 
@@ -66,8 +66,8 @@ describe('npm start (the intertrade start command)', function () {
 
     const again = await openStorage(cfg, createLogger('silent'));
     try {
-      const kept = await createCommunityService(again).getByCode('KEEP');
-      assert.ok(!isCommunityError(kept));
+      const kept = await again.db.hub(async (trx) => Community.query(trx).findOne({ code: 'KEEP' }));
+      assert.ok(kept);
       const secret = await again.db.community(kept.id, (trx) => again.vault.openSecret(trx, kept.id, 'issuer'));
       assert.equal(secret.reveal(), 'SKEEPSECRET');
     } finally {

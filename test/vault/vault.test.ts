@@ -4,7 +4,6 @@ import { inspect } from 'node:util';
 import { openStorage } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { Community } from '../../src/core/communities/model';
-import { isCommunityError } from '../../src/core/communities/errors';
 import { createLogger } from '../../src/logger';
 import { keyId, randomKey } from '../../src/vault/crypto';
 import { Redacted } from '../../src/vault/redacted';
@@ -14,11 +13,7 @@ import { WrongMasterKeyError, openVault } from '../../src/vault/vault';
 import { TEST_MASTER_KEY, createTestDatabase, testConfig } from '../helpers/db';
 import { TestStorage, openTestStorage, uniqueCode } from '../helpers/storage';
 
-async function community(s: TestStorage): Promise<Community> {
-  const c = await s.communities.create({ code: uniqueCode(), name: 'Test', kind: 'hosted' });
-  assert.ok(!isCommunityError(c));
-  return c;
-}
+const community = (s: TestStorage): Promise<Community> => s.register(uniqueCode());
 
 describe('key vault', () => {
   let s: TestStorage;

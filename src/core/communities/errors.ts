@@ -4,6 +4,8 @@ export enum CommunityError {
   InvalidKind = 'invalid_kind',
   DuplicateCode = 'duplicate_code',
   UnknownCommunity = 'unknown_community',
+  InvalidRate = 'invalid_rate',
+  InvalidSettings = 'invalid_settings',
 }
 
 export const isCommunityError = (o: unknown): o is CommunityError =>
@@ -13,7 +15,9 @@ export const isCommunityError = (o: unknown): o is CommunityError =>
 export const communityErrorInfo: Record<CommunityError, { field: string; message: string }> = {
   [CommunityError.InvalidCode]: { field: 'code', message: 'code must be 4 characters, A–Z or 0–9 (e.g. "GRN1")' },
   [CommunityError.InvalidName]: { field: 'name', message: 'name must be 1 to 100 characters' },
-  [CommunityError.InvalidKind]: { field: 'kind', message: 'kind must be one of hosted, cxp, ces, peer' },
+  [CommunityError.InvalidKind]: { field: 'kind', message: 'kind must be one of hosted, cxp, ces (peer communities are reached through their own server)' },
   [CommunityError.DuplicateCode]: { field: 'code', message: 'a community with this code already exists' },
   [CommunityError.UnknownCommunity]: { field: 'code', message: 'no community with this code' },
+  [CommunityError.InvalidRate]: { field: 'rate', message: 'rate must be {n, d} with positive integers below 2^31 (value of one unit in HOUR = n/d)' },
+  [CommunityError.InvalidSettings]: { field: 'settings', message: 'settings amounts must be non-negative decimals with at most 7 decimals' },
 };

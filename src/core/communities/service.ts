@@ -1,43 +1,166 @@
 /**
- * The community registry. Creating a community also creates its vault data key in
- * the same transaction, so no community ever exists without one.
+ * The community registry and each community's currency on the ledger.
+ *
+ * Creating a community writes its row, data key and sealed account keys in one
+ * transaction (status `provisioning`), then builds its currency on the ledger, then
+ * marks it `ready`; resumeProvisioning() finishes whatever a crash interrupted.
+ * Mirror communities (`cxp`, `ces`) also get the import-export account that stands for
+ * all the exchange's members, its credit limit and maximum balance being the circle's
+ * min and max for that exchange.
  */
-import { Database, enterCommunity } from '../../db/database';
+import { Database } from '../../db/database';
+import { Logger } from '../../logger';
+import { registerCommunity } from './registry';
 import { Vault } from '../../vault/vault';
+import { Rate, formatAmount, fromHour, isAmountError, isValidRate, parseAmount } from '../amounts';
+import { audit } from '../audit';
+import { Keyring } from '../keys';
+import { CurrencyAccounts, Ledger } from '../ledger';
+import { AccountService } from '../accounts/service';
+import { isAccountError } from '../accounts/errors';
 import { CommunityError } from './errors';
-import { COMMUNITY_KINDS, Community, CommunityKind } from './model';
+import { COMMUNITY_KINDS, Community, CommunityKind, CommunitySettings } from './model';
+import { currencyOf } from './currency';
+
+export const IMPORT_EXPORT_CODE = 'IMPORT-EXPORT';
+const HOUR = 10_000_000n;
 
 export interface CreateCommunityInput {
   code: string;
   name: string;
   kind: CommunityKind;
+  /** Value of one local unit in HOUR; default 1/1. */
+  rate?: Rate;
+  /** Amounts as decimal strings in the community's units; defaults follow Komunitin. */
+  settings?: Partial<CommunitySettings>;
+  /** Mirror communities: the exchange's limits (min = −creditLimit, max = maxBalance). */
+  importExport?: { creditLimit: string; maxBalance: string };
 }
 
 export interface CommunityService {
-  create(input: CreateCommunityInput): Promise<Community | CommunityError>;
+  create(input: CreateCommunityInput, actor?: string): Promise<Community | CommunityError>;
   getByCode(code: string): Promise<Community | CommunityError>;
+  getById(id: string): Promise<Community | CommunityError>;
   list(): Promise<Community[]>;
+  setRate(code: string, rate: Rate, actor: string): Promise<Community | CommunityError>;
+  setStatus(code: string, status: 'active' | 'blocked', actor: string): Promise<Community | CommunityError>;
+  /** Finish communities and accounts a crash left half-built; returns the codes that failed. */
+  resumeProvisioning(): Promise<string[]>;
 }
 
-export function createCommunityService(deps: { db: Database; vault: Vault }): CommunityService {
-  const { db, vault } = deps;
+function defaultSettings(rate: Rate, given: Partial<CommunitySettings> = {}): CommunitySettings | CommunityError {
+  const local = (hours: bigint) => formatAmount(fromHour(hours * HOUR, rate, 'down'));
+  const s: CommunitySettings = {
+    traderMaxBalance: given.traderMaxBalance ?? local(1000n),
+    traderCredit: given.traderCredit ?? local(100n),
+    creditBalance: given.creditBalance ?? local(1_000_000n),
+    defaultCreditLimit: given.defaultCreditLimit ?? '0',
+    defaultMaxBalance: given.defaultMaxBalance ?? local(1000n),
+  };
+  for (const v of Object.values(s)) if (isAmountError(parseAmount(v, { allowZero: true }))) return CommunityError.InvalidSettings;
+  return s;
+}
+
+export function createCommunityService(deps: {
+  db: Database; vault: Vault; ledger: Ledger; keyring: Keyring; accounts: AccountService; logger: Logger;
+}): CommunityService {
+  const { db, vault, ledger, keyring, accounts, logger } = deps;
+  const amount = (s: string) => parseAmount(s, { allowZero: true }) as bigint;
+
+  const provision = async (c: Community, importExport?: { creditLimit: string; maxBalance: string }): Promise<void> => {
+    const s = c.settings as CommunitySettings;
+    await ledger.provisionCurrency(currencyOf(c), keyring.lookup(c.id), {
+      creditBalance: amount(s.creditBalance), traderCredit: amount(s.traderCredit),
+    });
+    if (c.kind === 'cxp' || c.kind === 'ces') {
+      const existing = await accounts.get(c, IMPORT_EXPORT_CODE);
+      if (isAccountError(existing)) {
+        const r = await accounts.create(c, { code: IMPORT_EXPORT_CODE, kind: 'import_export', ...importExport }, 'system');
+        if (isAccountError(r)) throw new Error(`could not create the import-export account of ${c.code}: ${r}`);
+      }
+    }
+    await accounts.resumeProvisioning(c);
+    await db.hub(async (trx) => { await Community.query(trx).patch({ ledgerStatus: 'ready' }).where({ id: c.id }); });
+    c.ledgerStatus = 'ready';
+  };
+
+  const byCode = async (code: string) =>
+    (await db.hub(async (trx) => Community.query(trx).findOne({ code }))) ?? CommunityError.UnknownCommunity;
+
   return {
-    async create(input) {
+    async create(input, actor = 'system') {
       if (typeof input.code !== 'string' || !/^[A-Z0-9]{4}$/.test(input.code)) return CommunityError.InvalidCode;
       if (typeof input.name !== 'string' || input.name.trim().length < 1 || input.name.length > 100) return CommunityError.InvalidName;
-      if (!COMMUNITY_KINDS.includes(input.kind)) return CommunityError.InvalidKind;
+      if (!COMMUNITY_KINDS.includes(input.kind) || input.kind === 'peer') return CommunityError.InvalidKind;
+      const rate = input.rate ?? { n: 1, d: 1 };
+      if (!isValidRate(rate)) return CommunityError.InvalidRate;
+      const settings = defaultSettings(rate, input.settings);
+      if (typeof settings === 'string') return settings;
+      if (input.importExport && (isAmountError(parseAmount(input.importExport.creditLimit, { allowZero: true }))
+        || isAmountError(parseAmount(input.importExport.maxBalance, { allowZero: true })))) return CommunityError.InvalidSettings;
+
+      const keys = { issuer: ledger.newKey(), credit: ledger.newKey(), admin: ledger.newKey(), externalIssuer: ledger.newKey(), externalTrader: ledger.newKey() };
+      const ledgerAccounts = Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, v.publicKey])) as unknown as CurrencyAccounts;
+      const community = await db.hub(async (trx) => {
+        const c = await registerCommunity(trx, vault, {
+          code: input.code, name: input.name.trim(), kind: input.kind, rateN: rate.n, rateD: rate.d, settings, ledgerAccounts,
+        });
+        if (typeof c === 'string') return c;
+        for (const k of Object.values(keys)) await keyring.store(trx, c.id, k);
+        await audit(trx, { actor, action: 'community.create', subject: `community:${c.code}`, after: { name: c.name, kind: c.kind, rate, settings } });
+        return c;
+      });
+      if (typeof community === 'string') return community;
+      await provision(community, input.importExport);
+      return community;
+    },
+
+    getByCode: byCode,
+
+    async getById(id) {
+      return (await db.hub(async (trx) => Community.query(trx).findById(id))) ?? CommunityError.UnknownCommunity;
+    },
+
+    list: () => db.hub(async (trx) => Community.query(trx).orderBy('code')),
+
+    async setRate(code, rate, actor) {
+      if (!isValidRate(rate)) return CommunityError.InvalidRate;
+      const before = await byCode(code);
+      if (typeof before === 'string') return before;
+      const after = await db.hub(async (trx) => {
+        await audit(trx, { actor, action: 'community.rate', subject: `community:${code}`, before: { n: before.rateN, d: before.rateD }, after: rate });
+        return Community.query(trx).patchAndFetchById(before.id, { rateN: rate.n, rateD: rate.d });
+      });
+      // Re-price the trader's offers at the new rate.
+      await ledger.rebalance(currencyOf(after), keyring.lookup(after.id));
+      return after;
+    },
+
+    async setStatus(code, status, actor) {
+      const before = await byCode(code);
+      if (typeof before === 'string') return before;
       return db.hub(async (trx) => {
-        if (await Community.query(trx).findOne({ code: input.code })) return CommunityError.DuplicateCode;
-        const community = await Community.query(trx).insertAndFetch({ code: input.code, name: input.name.trim(), kind: input.kind });
-        await enterCommunity(trx, community.id);
-        await vault.createCommunityKey(trx, community.id);
-        return community;
+        await audit(trx, { actor, action: `community.${status === 'blocked' ? 'block' : 'unblock'}`, subject: `community:${code}`, before: { status: before.status }, after: { status } });
+        return Community.query(trx).patchAndFetchById(before.id, { status });
       });
     },
-    async getByCode(code) {
-      const c = await db.hub(async (trx) => Community.query(trx).findOne({ code }));
-      return c ?? CommunityError.UnknownCommunity;
+
+    async resumeProvisioning() {
+      const all = await db.hub(async (trx) => Community.query(trx).whereNot({ kind: 'peer' }));
+      const failed: string[] = [];
+      for (const c of all) {
+        try {
+          if (Object.keys(c.ledgerAccounts).length === 0) throw new Error('it has no ledger keys');
+          if (c.ledgerStatus !== 'ready') await provision(c);
+          else await accounts.resumeProvisioning(c);
+        } catch (err) {
+          // One broken community must not keep the hub from serving the others.
+          logger.error({ err, community: c.code }, 'community could not be provisioned on the ledger');
+          failed.push(c.code);
+        }
+      }
+      return failed;
     },
-    list: () => db.hub(async (trx) => Community.query(trx).orderBy('code')),
   };
 }
+

@@ -1,0 +1,19 @@
+export enum CreditLineError {
+  UnknownCommunity = 'unknown_community',
+  UnknownPeer = 'unknown_peer',
+  Self = 'credit_line_on_self',
+  InvalidLimit = 'invalid_limit',
+  BelowOutstanding = 'below_outstanding',
+  NotReady = 'community_not_ready',
+}
+
+export const isCreditLineError = (o: unknown): o is CreditLineError => Object.values(CreditLineError).includes(o as CreditLineError);
+
+export const creditLineErrorInfo: Record<CreditLineError, { field: string; message: string }> = {
+  [CreditLineError.UnknownCommunity]: { field: 'community', message: 'no community with this code' },
+  [CreditLineError.UnknownPeer]: { field: 'peer', message: 'no community with this code to extend credit to' },
+  [CreditLineError.Self]: { field: 'peer', message: 'a community cannot hold a credit line on itself' },
+  [CreditLineError.InvalidLimit]: { field: 'limit', message: 'limit must be a non-negative amount with at most 7 decimals' },
+  [CreditLineError.BelowOutstanding]: { field: 'limit', message: 'the limit is below what is already outstanding on this line; wait until it is paid back' },
+  [CreditLineError.NotReady]: { field: 'community', message: 'the community is still being set up on the ledger; try again shortly' },
+};

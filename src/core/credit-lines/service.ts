@@ -1,0 +1,116 @@
+/**
+ * Credit lines between communities: A accepts up to L (A's units) of B's HOUR, which is
+ * A's external trader trusting B's HOUR with that limit; the ledger enforces it
+ * atomically on every payment. The two directions are independent. The service keeps
+ * the hub-wide graph of lines in memory so transfers can tell "no path" from "full".
+ */
+import { Database } from '../../db/database';
+import { isAmountError, parseAmount } from '../amounts';
+import { audit } from '../audit';
+import { Keyring } from '../keys';
+import { Ledger, LedgerError } from '../ledger';
+import { currencyOf } from '../communities/currency';
+import { Community } from '../communities/model';
+import { CreditLineError } from './errors';
+import { CreditLine } from './model';
+
+export interface CreditLineService {
+  /** Set, raise, lower or (limit 0) remove the line `truster` extends to `peer`. */
+  set(truster: Community, peer: Community, limit: string, actor: string): Promise<CreditLine | null | CreditLineError>;
+  list(truster: Community): Promise<CreditLine[]>;
+  /** What is outstanding on the line, in truster units. */
+  usage(truster: Community, peer: Community): Promise<bigint>;
+  /**
+   * Are the two communities linked by a chain of credit lines (either direction, ≤ maxHops)?
+   * Value can flow along a line one way by credit and back by clearing, so a linked pair
+   * that finds no path has a full line, while an unlinked pair has no path at all.
+   */
+  connected(a: string, b: string, maxHops?: number): boolean;
+  /** Shortest chain of communities linked by lines, payer first, payee last (≤ maxHops lines). */
+  route(payerId: string, payeeId: string, maxHops?: number): string[] | null;
+  /** Load the graph (at start). */
+  load(): Promise<void>;
+}
+
+export function createCreditLineService(deps: { db: Database; ledger: Ledger; keyring: Keyring }): CreditLineService {
+  const { db, ledger, keyring } = deps;
+  /** Lines as "truster>peer" keys, and each community's neighbours either way. */
+  const lines = new Set<string>();
+  const neighbours = (c: string): string[] => {
+    const out: string[] = [];
+    for (const k of lines) {
+      const [t, p] = k.split('>');
+      if (t === c) out.push(p);
+      else if (p === c) out.push(t);
+    }
+    return out;
+  };
+  const link = (truster: string, peer: string, on: boolean) => {
+    if (on) lines.add(`${truster}>${peer}`); else lines.delete(`${truster}>${peer}`);
+  };
+
+  return {
+    async set(truster, peer, limitText, actor) {
+      if (truster.id === peer.id) return CreditLineError.Self;
+      const limit = parseAmount(limitText, { allowZero: true });
+      if (isAmountError(limit)) return CreditLineError.InvalidLimit;
+      if (truster.ledgerStatus !== 'ready' || peer.ledgerStatus !== 'ready') return CreditLineError.NotReady;
+      const before = await db.community(truster.id, async (trx) => CreditLine.query(trx).findOne({ peer_id: peer.id }));
+      const r = await ledger.setCreditLine(currencyOf(truster), currencyOf(peer), limit, keyring.lookup(truster.id));
+      if (r === LedgerError.BelowOutstanding) return CreditLineError.BelowOutstanding;
+      const after = await db.community(truster.id, async (trx) => {
+        await audit(trx, {
+          actor, action: limit === 0n ? 'credit-line.remove' : 'credit-line.set', subject: `credit-line:${truster.code}→${peer.code}`,
+          before: before ? { limit: before.limit } : null, after: limit === 0n ? null : { limit },
+        });
+        if (limit === 0n) {
+          await CreditLine.query(trx).delete().where({ peer_id: peer.id });
+          return null;
+        }
+        if (before) return CreditLine.query(trx).patchAndFetchById([truster.id, peer.id], { limit });
+        return CreditLine.query(trx).insertAndFetch({ communityId: truster.id, peerId: peer.id, limit });
+      });
+      link(truster.id, peer.id, limit > 0n);
+      return after;
+    },
+
+    list: (truster) => db.community(truster.id, async (trx) => CreditLine.query(trx).orderBy('created_at')),
+
+    usage: (truster, peer) => ledger.creditLineUsage(currencyOf(truster), currencyOf(peer)),
+
+    connected(a, b, maxHops = 4) {
+      return this.route(a, b, maxHops) !== null;
+    },
+
+    route(payerId, payeeId, maxHops = 4) {
+      const parent = new Map<string, string>([[payerId, '']]);
+      let frontier = [payerId];
+      for (let hop = 0; hop < maxHops && frontier.length > 0; hop++) {
+        const next: string[] = [];
+        for (const c of frontier) {
+          for (const n of neighbours(c)) {
+            if (parent.has(n)) continue;
+            parent.set(n, c);
+            if (n === payeeId) {
+              const out = [n];
+              for (let p = c; p; p = parent.get(p)!) out.unshift(p);
+              return out;
+            }
+            next.push(n);
+          }
+        }
+        frontier = next;
+      }
+      return null;
+    },
+
+    async load() {
+      lines.clear();
+      const communities = await db.hub(async (trx) => Community.query(trx).select('id'));
+      for (const c of communities) {
+        const lines = await db.community(c.id, async (trx) => CreditLine.query(trx));
+        for (const l of lines) link(l.communityId, l.peerId, l.limit > 0n);
+      }
+    },
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * The Ledger port: what the core needs from a ledger, in the core's words. The Stellar
+ * adapter (src/ledger/stellar) implements it; the core never sees an SDK type. Amounts
+ * are bigint stroops; accounts are public keys; secrets arrive through a KeyLookup the
+ * core backs with the vault, one short lookup at a time.
+ */
+import { Rate } from './amounts';
+import { Redacted } from '../vault/redacted';
+
+/** Public keys of one community's currency accounts (Komunitin's model). */
+export interface CurrencyAccounts {
+  issuer: string;
+  credit: string;
+  admin: string;
+  externalIssuer: string;
+  externalTrader: string;
+}
+
+export interface LedgerCurrency {
+  /** Asset code of the local currency (the community code). */
+  code: string;
+  rate: Rate;
+  accounts: CurrencyAccounts;
+  /** Local stroops the external trader may hold: the community's trade deficit bound. */
+  traderMaxBalance: bigint;
+}
+
+export interface NewKey {
+  publicKey: string;
+  secret: Redacted<string>;
+}
+
+/** Secret of one of a community's accounts, by public key. */
+export type KeyLookup = (publicKey: string) => Promise<Redacted<string>>;
+
+export enum LedgerError {
+  /** The payer has not enough balance or credit left. */
+  InsufficientBalance = 'insufficient_balance',
+  /** No credit line between the communities has room for this amount. */
+  CreditLineFull = 'credit_line_full',
+  /** No chain of credit lines connects the two communities. */
+  NoPath = 'no_path',
+  /** The payee's account would exceed its maximum balance. */
+  PayeeFull = 'payee_full',
+  /** An account or community on the way is blocked. */
+  Blocked = 'blocked',
+  /** The price moved between quote and settlement beyond the agreed maximum. */
+  PriceMoved = 'price_moved',
+  /** A credit line cannot be lowered below what is outstanding on it. */
+  BelowOutstanding = 'below_outstanding',
+}
+
+export const isLedgerError = (x: unknown): x is LedgerError => Object.values(LedgerError).includes(x as LedgerError);
+
+export interface Quote {
+  /** What the payer pays, in payer units. */
+  sourceAmount: bigint;
+  /** What the payee receives, in payee units. */
+  destAmount: bigint;
+  /** Intermediate currencies, as opaque ledger asset ids. */
+  path: string[];
+}
+
+export interface Endpoint {
+  currency: LedgerCurrency;
+  publicKey: string;
+}
+
+export interface PaymentOrder {
+  /** Stable id of the transfer: the engine never pays the same order twice. */
+  id: string;
+  from: Endpoint;
+  to: Endpoint;
+  /** Exact amount delivered to the payee (strict receive). */
+  destAmount: bigint;
+  /** Most the payer may pay. */
+  sendMax: bigint;
+  path: string[];
+}
+
+export interface Settlement {
+  /** Ledger transaction id (hash). */
+  hash: string;
+  ledger: number;
+  /** What the payer actually paid. */
+  sourceAmount: bigint;
+}
+
+export type SubmitHook = (submission: { hash: string; envelope: string }) => Promise<void>;
+
+export interface Ledger {
+  /** A new key pair for an account the hub will hold custodially. */
+  newKey(): NewKey;
+  /** Create a currency's accounts, trustlines and trader offers; safe to call again. */
+  provisionCurrency(c: LedgerCurrency, keys: KeyLookup, opts: { creditBalance: bigint; traderCredit: bigint }): Promise<void>;
+  /** Create a member (or import-export) account with its limits; safe to call again. */
+  provisionAccount(c: LedgerCurrency, a: { publicKey: string; creditLimit: bigint; maxBalance: bigint }, keys: KeyLookup): Promise<void>;
+  /** Change a member account's limits (credit given or clawed back by the difference). */
+  setAccountLimits(
+    c: LedgerCurrency, a: { publicKey: string; creditLimit: bigint; maxBalance: bigint }, previous: { creditLimit: bigint }, keys: KeyLookup,
+  ): Promise<void | LedgerError>;
+  /** Local payment within one currency. */
+  payLocal(order: PaymentOrder, keys: KeyLookup): Promise<Settlement | LedgerError>;
+  /** `truster` accepts up to `limit` (truster units) of `trusted`'s HOUR. 0 removes it. */
+  setCreditLine(truster: LedgerCurrency, trusted: LedgerCurrency, limit: bigint, keys: KeyLookup): Promise<void | LedgerError>;
+  /** HOUR of `trusted` held by `truster`'s trader, in truster units (what is outstanding). */
+  creditLineUsage(truster: LedgerCurrency, trusted: LedgerCurrency): Promise<bigint>;
+  /** Re-price and resize the currency's trader offers (after a rate change or settlements). */
+  rebalance(c: LedgerCurrency, keys: KeyLookup): Promise<void>;
+  /** Balance of an account in its currency, stroops (ledger balance, before credit). */
+  balance(c: LedgerCurrency, publicKey: string): Promise<bigint>;
+  /** Best path delivering exactly `destAmount` to the payee. */
+  quoteReceive(from: Endpoint, to: Endpoint, destAmount: bigint): Promise<Quote | LedgerError>;
+  /**
+   * Price a payment along a route the hub chose (for ripples longer than the ledger's
+   * own path search explores): payer → via… → payee, each hop at its rates.
+   */
+  quoteRoute(from: Endpoint, to: Endpoint, via: LedgerCurrency[], destAmount: bigint): Quote;
+  /** Best path spending exactly `sourceAmount` from the payer. */
+  quoteSend(from: Endpoint, to: Endpoint, sourceAmount: bigint): Promise<Quote | LedgerError>;
+  /**
+   * Settle a payment (cross-community: one path payment). `onSubmit` runs before each
+   * submission of a signed envelope carrying this order (several if a batch is split),
+   * so the caller can record the hash and envelope durably first.
+   */
+  pay(order: PaymentOrder, keys: KeyLookup, onSubmit?: SubmitHook): Promise<Settlement | LedgerError>;
+  /**
+   * Recovery after a crash: what became of a recorded envelope. Resubmits it if the
+   * ledger does not know it and it can still apply; `expired` means it never applied
+   * and never will, so the order may be paid anew.
+   */
+  recover(hash: string, envelope: string): Promise<{ successful: boolean; ledger: number; code?: string } | 'expired'>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,244 @@
+/**
+ * Durable transfers: every payment, whatever protocol asked for it, is one row with an
+ * idempotency key and a state machine, settled on the ledger as one payment.
+ *
+ * Money is never lost or doubled:
+ * - the same idempotency key returns the first transfer (a different request under the
+ *   same key is refused), and one transfer is processed by one task at a time;
+ * - the hash and envelope of every submission are committed before it is sent, so
+ *   after a crash recovery asks the ledger what became of that exact envelope, and pays
+ *   anew only once it can never apply;
+ * - state changes are compare-and-set on the expected state.
+ */
+import crypto from 'node:crypto';
+import { Database } from '../../db/database';
+import { Logger } from '../../logger';
+import { Keyring } from '../keys';
+import { Ledger, LedgerError, PaymentOrder, Quote, isLedgerError } from '../ledger';
+import { Account } from '../accounts/model';
+import { Community } from '../communities/model';
+import { currencyOf } from '../communities/currency';
+import { CreditLineService } from '../credit-lines/service';
+import { Rebalancer } from '../rebalancer';
+import { TransferError } from './errors';
+import { FINAL_STATES, Transfer, TransferState } from './model';
+
+export interface Party {
+  community: Community;
+  account: Account;
+}
+
+export interface TransferRequest {
+  /** protocol|origin|foreign id (e.g. "cxp|EXCH|temp_id"). */
+  idempotencyKey: string;
+  payer: Party;
+  payee: Party;
+  /** What the payee receives, payee units (stroops). */
+  amount: bigint;
+  meta?: string;
+}
+
+export interface TransferQuote {
+  /** What the payer would pay, payer units. */
+  sourceAmount: bigint;
+  amount: bigint;
+  path: string[];
+}
+
+export interface TransferService {
+  /** What the payment would cost now; records nothing. */
+  quote(payer: Party, payee: Party, amount: bigint): Promise<TransferQuote | TransferError | LedgerError>;
+  /**
+   * Create (or find, by idempotency key) and settle a transfer. Resolves with the
+   * transfer in its state: `settled`, `rejected` (errorCode says why), or still
+   * `new`/`submitted` if the ledger could not be reached (it is retried by resume()).
+   */
+  settle(req: TransferRequest): Promise<Transfer | TransferError>;
+  get(communityId: string, id: string): Promise<Transfer | null>;
+  findByKey(communityId: string, idempotencyKey: string): Promise<Transfer | null>;
+  /** Finish every unfinished transfer (at start, and periodically). */
+  resume(): Promise<number>;
+}
+
+export function requestHash(req: Omit<TransferRequest, 'idempotencyKey'>): string {
+  return crypto.createHash('sha256').update(JSON.stringify([
+    req.payer.account.id, req.payee.account.id, req.amount.toString(), req.meta ?? '',
+  ])).digest('hex');
+}
+
+export function createTransferService(deps: {
+  db: Database; ledger: Ledger; keyring: Keyring; creditLines: CreditLineService; rebalancer: Rebalancer; logger: Logger;
+  loadParty(communityId: string, accountId: string): Promise<Party>;
+  loadCommunity(id: string): Promise<Community>;
+}): TransferService {
+  const { db, ledger, keyring, creditLines, rebalancer, logger } = deps;
+  /** One task per transfer in this process: a retry joins the task already running. */
+  const running = new Map<string, Promise<Transfer>>();
+
+  const move = async (t: Transfer, from: TransferState[], patch: Partial<Transfer>): Promise<Transfer> => {
+    const updated = await db.community(t.communityId, async (trx) => Transfer.query(trx)
+      .patch({ ...patch, updatedAt: new Date() })
+      .where({ id: t.id })
+      .whereIn('state', from)
+      .returning('*') as unknown as Promise<Transfer[]>);
+    if (updated.length !== 1) throw new Error(`transfer ${t.id} is no longer in state ${from.join('/')}`);
+    return updated[0];
+  };
+
+  const reject = (t: Transfer, code: LedgerError | TransferError) =>
+    move(t, ['new', 'quoted', 'submitted'], { state: 'rejected', errorCode: code });
+
+  const blocked = (p: Party) => p.community.status === 'blocked' || p.account.status === 'blocked';
+
+  const orderFor = (t: Transfer, payer: Party, payee: Party, sendMax: bigint, path: string[]): PaymentOrder => ({
+    id: t.id,
+    from: { currency: currencyOf(payer.community), publicKey: payer.account.publicKey },
+    to: { currency: currencyOf(payee.community), publicKey: payee.account.publicKey },
+    destAmount: t.amount, sendMax, path,
+  });
+
+  const refine = (e: LedgerError, payer: Party, payee: Party): LedgerError =>
+    e === LedgerError.NoPath && creditLines.connected(payer.community.id, payee.community.id) ? LedgerError.CreditLineFull : e;
+
+  /**
+   * The ledger's best path, or, when its search finds none (Horizon explores 3 hops),
+   * the hub's own route through its credit-line graph, up to 4 lines long.
+   */
+  const quote = async (payer: Party, payee: Party, amount: bigint): Promise<Quote | LedgerError> => {
+    const from = { currency: currencyOf(payer.community), publicKey: payer.account.publicKey };
+    const to = { currency: currencyOf(payee.community), publicKey: payee.account.publicKey };
+    const q = await ledger.quoteReceive(from, to, amount);
+    if (q !== LedgerError.NoPath) return q;
+    const route = creditLines.route(payer.community.id, payee.community.id);
+    if (!route) return LedgerError.NoPath;
+    // A direct line is always within the ledger's search: finding nothing means it is full.
+    if (route.length === 2) return LedgerError.CreditLineFull;
+    const via = await Promise.all(route.slice(1, -1).map(async (id) => {
+      const c = await deps.loadCommunity(id);
+      return currencyOf(c);
+    }));
+    return ledger.quoteRoute(from, to, via, amount);
+  };
+
+  /** Pay a transfer that has never been submitted, or whose last envelope can never apply. */
+  const pay = async (t: Transfer, payer: Party, payee: Party): Promise<Transfer> => {
+    if (blocked(payer) || blocked(payee)) return reject(t, LedgerError.Blocked);
+    let sendMax = t.amount;
+    let path: string[] = [];
+    if (payer.community.id !== payee.community.id) {
+      const q = await quote(payer, payee, t.amount);
+      if (isLedgerError(q)) return reject(t, refine(q, payer, payee));
+      sendMax = q.sourceAmount;
+      path = q.path;
+    }
+    let current = t;
+    const result = await ledger.pay(orderFor(t, payer, payee, sendMax, path), keyring.lookup(payer.community.id), async (s) => {
+      current = await move(current, ['new', 'quoted', 'submitted'], {
+        state: 'submitted', ledgerHash: s.hash, envelopeXdr: s.envelope, sendMax, sourceAmount: sendMax, path,
+      });
+    });
+    if (isLedgerError(result)) return reject(current, refine(result, payer, payee));
+    const settled = await move(current, ['submitted'], { state: 'settled', ledgerHash: result.hash, sourceAmount: result.sourceAmount });
+    // Keep the traders' offers right so trade can flow back.
+    if (payer.community.id !== payee.community.id) {
+      rebalancer.schedule(payer.community);
+      rebalancer.schedule(payee.community);
+    }
+    return settled;
+  };
+
+  /** Drive one transfer to a final state, from whatever state it is in. */
+  const process = async (t: Transfer, parties?: { payer: Party; payee: Party }): Promise<Transfer> => {
+    const payer = parties?.payer ?? await deps.loadParty(t.communityId, t.payerAccountId);
+    const payee = parties?.payee ?? await deps.loadParty(t.payeeCommunityId, t.payeeAccountId);
+    if (t.state === 'submitted' && t.ledgerHash && t.envelopeXdr) {
+      const r = await ledger.recover(t.ledgerHash, t.envelopeXdr);
+      if (r !== 'expired') {
+        if (r.successful) {
+          const settled = await move(t, ['submitted'], { state: 'settled' });
+          rebalancer.schedule(payer.community);
+          rebalancer.schedule(payee.community);
+          return settled;
+        }
+        // The envelope failed as a whole; the failing operation may be a batch-mate's,
+        // so this transfer is paid anew and gets its own answer.
+      }
+      // Never applied (failed, or expired and never will): pay anew.
+    }
+    return pay(t, payer, payee);
+  };
+
+  const run = (t: Transfer, parties?: { payer: Party; payee: Party }): Promise<Transfer> => {
+    const existing = running.get(t.id);
+    if (existing) return existing;
+    const task = (async () => {
+      try {
+        return await process(t, parties);
+      } catch (err) {
+        // Ledger unreachable or similar: the transfer stays as it is, durable, for resume().
+        logger.warn({ err, transfer: t.id }, 'transfer left unfinished; it will be resumed');
+        return (await db.community(t.communityId, async (trx) => Transfer.query(trx).findById(t.id))) ?? t;
+      } finally {
+        running.delete(t.id);
+      }
+    })();
+    running.set(t.id, task);
+    return task;
+  };
+
+  return {
+    async quote(payer, payee, amount) {
+      if (amount <= 0n) return TransferError.InvalidAmount;
+      if (payer.account.id === payee.account.id) return TransferError.SameAccount;
+      if (blocked(payer) || blocked(payee)) return LedgerError.Blocked;
+      if (payer.community.id === payee.community.id) return { sourceAmount: amount, amount, path: [] };
+      const q = await quote(payer, payee, amount);
+      if (isLedgerError(q)) return refine(q, payer, payee);
+      return { sourceAmount: q.sourceAmount, amount, path: q.path };
+    },
+
+    async settle(req) {
+      if (req.amount <= 0n) return TransferError.InvalidAmount;
+      if (req.payer.account.id === req.payee.account.id) return TransferError.SameAccount;
+      if (req.payer.community.ledgerStatus !== 'ready' || req.payee.community.ledgerStatus !== 'ready') return TransferError.NotReady;
+      const hash = requestHash(req);
+      const t = await db.community(req.payer.community.id, async (trx) => {
+        // Insert, or find the transfer an earlier request with this key created.
+        const [row] = await trx('transfers')
+          .insert({
+            community_id: req.payer.community.id, payee_community_id: req.payee.community.id,
+            idempotency_key: req.idempotencyKey, request_hash: hash,
+            payer_account_id: req.payer.account.id, payee_account_id: req.payee.account.id,
+            amount: req.amount.toString(), meta: req.meta ?? '',
+          })
+          .onConflict('idempotency_key').ignore()
+          .returning('*');
+        if (row) return Transfer.fromDatabaseJson(row);
+        return (await Transfer.query(trx).findOne({ idempotency_key: req.idempotencyKey })) ?? null;
+      });
+      if (!t) return TransferError.IdempotencyConflict; // the key belongs to another community's transfer
+      if (t.requestHash !== hash) return TransferError.IdempotencyConflict;
+      if (FINAL_STATES.includes(t.state)) return t;
+      return run(t, { payer: req.payer, payee: req.payee });
+    },
+
+    get: (communityId, id) => db.community(communityId, async (trx) => (await Transfer.query(trx).findById(id)) ?? null),
+
+    findByKey: (communityId, idempotencyKey) =>
+      db.community(communityId, async (trx) => (await Transfer.query(trx).findOne({ idempotency_key: idempotencyKey })) ?? null),
+
+    async resume() {
+      const communities = await db.hub(async (trx) => Community.query(trx).select('id'));
+      let n = 0;
+      for (const c of communities) {
+        const open = await db.community(c.id, async (trx) => Transfer.query(trx)
+          .where({ community_id: c.id }).whereIn('state', ['new', 'quoted', 'submitted']).orderBy('created_at'));
+        for (const t of open) {
+          await run(t);
+          n++;
+        }
+      }
+      return n;
+    },
+  };
+}

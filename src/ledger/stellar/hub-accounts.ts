@@ -1,0 +1,81 @@
+/**
+ * The hub's own Stellar accounts: one sponsor, which pays every reserve and every fee
+ * (through fee bumps), and the channel accounts that source transactions so several
+ * can be in flight at once. Created on first start, their secrets sealed in the vault.
+ * On networks with a friendbot (the devnet, testnet, quickstart) the sponsor is funded
+ * from it; elsewhere the operator funds it, and start-up says how.
+ */
+import { Horizon, Keypair, NotFoundError, Operation, TransactionBuilder } from '@stellar/stellar-sdk';
+import { Logger } from '../../logger';
+import { Redacted } from '../../vault/redacted';
+
+export interface HubKeyStore {
+  load(name: string): Promise<{ publicKey: string; secret: Redacted<string> } | null>;
+  save(name: string, publicKey: string, secret: Redacted<string>): Promise<void>;
+}
+
+export interface HubAccounts {
+  sponsor: Keypair;
+  channels: Keypair[];
+}
+
+async function keyFor(store: HubKeyStore, name: string): Promise<Keypair> {
+  const found = await store.load(name);
+  if (found) return Keypair.fromSecret(found.secret.reveal());
+  const kp = Keypair.random();
+  await store.save(name, kp.publicKey(), new Redacted(kp.secret()));
+  return kp;
+}
+
+async function exists(server: Horizon.Server, id: string): Promise<boolean> {
+  try {
+    await server.loadAccount(id);
+    return true;
+  } catch (e) {
+    if (e instanceof NotFoundError) return false;
+    throw e;
+  }
+}
+
+export async function ensureHubAccounts(opts: {
+  server: Horizon.Server;
+  passphrase: string;
+  friendbotUrl: string | null;
+  store: HubKeyStore;
+  channelCount: number;
+  logger: Logger;
+}): Promise<HubAccounts> {
+  const { server, store, logger } = opts;
+  const sponsor = await keyFor(store, 'sponsor');
+  if (!(await exists(server, sponsor.publicKey()))) {
+    if (!opts.friendbotUrl) {
+      throw new Error(
+        `the hub's sponsor account ${sponsor.publicKey()} does not exist on this network: ` +
+        'send it XLM (it pays every reserve and fee; 100 XLM is a start), then start the hub again',
+      );
+    }
+    const res = await fetch(`${opts.friendbotUrl}?addr=${encodeURIComponent(sponsor.publicKey())}`);
+    if (!res.ok) throw new Error(`friendbot at ${opts.friendbotUrl} refused to fund the sponsor (${res.status})`);
+    logger.info({ sponsor: sponsor.publicKey() }, 'sponsor account funded from friendbot');
+  }
+
+  const channels: Keypair[] = [];
+  for (let i = 0; i < opts.channelCount; i++) channels.push(await keyFor(store, `channel:${i}`));
+  const missing: Keypair[] = [];
+  for (const c of channels) if (!(await exists(server, c.publicKey()))) missing.push(c);
+  if (missing.length > 0) {
+    // Channels hold no XLM: the sponsor pays their reserves and, by fee bumps, their fees.
+    const account = await server.loadAccount(sponsor.publicKey());
+    const b = new TransactionBuilder(account, { fee: '100', networkPassphrase: opts.passphrase }).setTimeout(60);
+    for (const c of missing) {
+      b.addOperation(Operation.beginSponsoringFutureReserves({ sponsoredId: c.publicKey() }));
+      b.addOperation(Operation.createAccount({ destination: c.publicKey(), startingBalance: '0' }));
+      b.addOperation(Operation.endSponsoringFutureReserves({ source: c.publicKey() }));
+    }
+    const tx = b.build();
+    tx.sign(sponsor, ...missing);
+    await server.submitTransaction(tx, { skipMemoRequiredCheck: true });
+    logger.info({ channels: missing.length }, 'channel accounts created');
+  }
+  return { sponsor, channels };
+}

@@ -1,0 +1,91 @@
+/**
+ * The Stellar implementation of the core's Ledger port, over Horizon's HTTP API with
+ * @stellar/stellar-sdk: the same code against the embedded devnet, a quickstart
+ * container, testnet or pubnet.
+ */
+import { Horizon, Keypair, NotFoundError, TransactionBuilder } from '@stellar/stellar-sdk';
+import { localAsset as localAssetOf } from './assets';
+import { Ledger } from '../../core/ledger';
+import { Logger } from '../../logger';
+import { Redacted } from '../../vault/redacted';
+import * as currency from './currency';
+import { HubKeyStore, ensureHubAccounts } from './hub-accounts';
+import * as payments from './payments';
+import { Submitter } from './submitter';
+
+export interface StellarLedgerOptions {
+  horizonUrl: string;
+  passphrase: string;
+  /** Where the sponsor can be funded on a test network; null on pubnet. */
+  friendbotUrl: string | null;
+  hubKeys: HubKeyStore;
+  channels: number;
+  logger: Logger;
+}
+
+export interface StellarLedger extends Ledger {
+  readonly sponsor: string;
+  /** Jobs waiting for a channel. */
+  backlog(): number;
+}
+
+export async function createStellarLedger(opts: StellarLedgerOptions): Promise<StellarLedger> {
+  const server = new Horizon.Server(opts.horizonUrl, { allowHttp: opts.horizonUrl.startsWith('http://') });
+  const hub = await ensureHubAccounts({
+    server, passphrase: opts.passphrase, friendbotUrl: opts.friendbotUrl, store: opts.hubKeys,
+    channelCount: opts.channels, logger: opts.logger,
+  });
+  const submitter = new Submitter({
+    server, passphrase: opts.passphrase, sponsor: hub.sponsor, channels: hub.channels, logger: opts.logger,
+  });
+  const deps: currency.CurrencyDeps = { server, sponsor: hub.sponsor, submit: (job) => submitter.submit(job) };
+
+  return {
+    sponsor: hub.sponsor.publicKey(),
+    backlog: () => submitter.backlog,
+    newKey() {
+      const kp = Keypair.random();
+      return { publicKey: kp.publicKey(), secret: new Redacted(kp.secret()) };
+    },
+    provisionCurrency: (c, keys, o) => currency.provisionCurrency(deps, c, keys, o),
+    provisionAccount: (c, a, keys) => currency.provisionAccount(deps, c, a, keys),
+    setAccountLimits: (c, a, previous, keys) => currency.setAccountLimits(deps, c, a, previous, keys),
+    payLocal: (order, keys) => payments.pay(deps.submit, order, keys),
+    setCreditLine: (truster, trusted, limit, keys) => currency.setCreditLine(deps, truster, trusted, limit, keys),
+    creditLineUsage: (truster, trusted) => currency.creditLineUsage(deps, truster, trusted),
+    rebalance: (c, keys) => currency.rebalance(deps, c, keys),
+    async balance(c, publicKey) {
+      const account = await server.loadAccount(publicKey);
+      return currency.balanceOf(account, localAssetOf(c))?.balance ?? 0n;
+    },
+    quoteReceive: (from, to, amount) => payments.quoteReceive(server, from, to, amount),
+    quoteSend: (from, to, amount) => payments.quoteSend(server, from, to, amount),
+    quoteRoute: payments.quoteRoute,
+    pay: (order, keys, onSubmit) => payments.pay(deps.submit, order, keys, onSubmit),
+    async recover(hash, envelope) {
+      const find = async () => {
+        try {
+          const tx = await server.transactions().transaction(hash).call();
+          return { successful: tx.successful, ledger: tx.ledger_attr };
+        } catch (e) {
+          if (e instanceof NotFoundError) return null;
+          throw e;
+        }
+      };
+      const known = await find();
+      if (known) return known;
+      try {
+        const res = await server.submitTransaction(TransactionBuilder.fromXDR(envelope, opts.passphrase), { skipMemoRequiredCheck: true });
+        return { successful: true, ledger: res.ledger };
+      } catch (e) {
+        const codes = (e as { response?: { data?: { extras?: { result_codes?: { transaction?: string; inner_transaction?: string; operations?: string[] } } } } })
+          .response?.data?.extras?.result_codes;
+        const code = codes?.inner_transaction ?? codes?.transaction;
+        if (code === 'tx_failed') return { successful: false, ledger: 0, code: codes?.operations?.find((c) => c !== 'op_success') };
+        if (code === 'tx_too_late' || code === 'tx_bad_seq') return (await find()) ?? 'expired';
+        throw e;
+      }
+    },
+    close: () => submitter.close(),
+  };
+}

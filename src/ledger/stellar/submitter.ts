@@ -1,0 +1,355 @@
+/**
+ * The submission engine: every transaction the hub sends goes through here.
+ *
+ * - Channel accounts are the transaction sources; each channel has one transaction in
+ *   flight at a time and a locally tracked sequence number, so concurrent callers never
+ *   race on a sequence (the cause of Komunitin's tx_bad_seq). A bad sequence (someone
+ *   else used the account) reloads it and retries, never reaching the caller.
+ * - When a backlog forms, independent jobs are batched into one transaction of up to
+ *   100 operations and 19 signers besides the channel. A batch that fails is split:
+ *   the jobs whose operations failed are retried alone (their answer is then final), the
+ *   others retried together, so one bad payment cannot sink the rest.
+ * - The hub's sponsor pays every fee through a fee bump; an insufficient fee re-bumps
+ *   the same inner transaction with a higher fee.
+ * - A timeout never becomes a second payment: the same envelope is resubmitted and
+ *   looked up until the ledger knows it, or until its time bounds have passed (then it
+ *   can never apply and the jobs are rebuilt).
+ */
+import {
+  Account, FeeBumpTransaction, Horizon, Keypair, Transaction, TransactionBuilder, xdr,
+} from '@stellar/stellar-sdk';
+import { Logger } from '../../logger';
+
+export interface SubmissionJob {
+  ops: xdr.Operation[];
+  signers: Keypair[];
+  /** Never batched with other jobs (provisioning, or the retry of a failed op). */
+  solo?: boolean;
+  /** Runs before each submission of an envelope carrying this job. */
+  onSubmit?: (s: { hash: string; envelope: string }) => Promise<void>;
+}
+
+export type JobOutcome =
+  | { ok: true; hash: string; ledger: number; results: xdr.OperationResult[] }
+  /** `code`: a Horizon operation code of this job's first failing op, or a tx code. */
+  | { ok: false; code: string; opCodes: string[] };
+
+interface Pending {
+  job: SubmissionJob;
+  resolve(o: JobOutcome): void;
+}
+
+interface Channel {
+  keypair: Keypair;
+  /** Last sequence number used; null until loaded from the network. */
+  seq: bigint | null;
+}
+
+export interface SubmitterOptions {
+  server: Horizon.Server;
+  passphrase: string;
+  sponsor: Keypair;
+  channels: Keypair[];
+  logger: Logger;
+  baseFee?: number;
+  /** Fee-bump ceiling per operation, in stroops. */
+  maxFee?: number;
+  /** Time bounds of every transaction, seconds. */
+  timeoutSec?: number;
+}
+
+const MAX_OPS = 100;
+const MAX_SIGNERS = 19; // 20 signatures per envelope, one is the channel's
+
+interface HorizonProblem {
+  status?: number;
+  extras?: { result_codes?: { transaction?: string; inner_transaction?: string; operations?: string[] }; result_xdr?: string };
+}
+
+function problemOf(err: unknown): HorizonProblem | null {
+  const e = err as { response?: { status?: number; data?: HorizonProblem } };
+  if (!e?.response) return null;
+  return { ...(e.response.data ?? {}), status: e.response.status };
+}
+
+/** Results of the operations of a (possibly fee-bumped) transaction result. */
+function operationResults(resultXdr: string): xdr.OperationResult[] {
+  const r = xdr.TransactionResult.fromXDR(resultXdr, 'base64').result();
+  const arm = r.switch().name;
+  if (arm === 'txFeeBumpInnerSuccess' || arm === 'txFeeBumpInnerFailed') {
+    return r.innerResultPair().result().result().results() ?? [];
+  }
+  return (r as unknown as { results(): xdr.OperationResult[] }).results?.() ?? [];
+}
+
+export class Submitter {
+  private queue: Pending[] = [];
+  private wake: (() => void) | null = null;
+  private closed = false;
+  private workers: Promise<void>[];
+  private readonly channels: Channel[];
+  private readonly baseFee: number;
+  private readonly maxFee: number;
+  private readonly timeoutSec: number;
+
+  constructor(private readonly opts: SubmitterOptions) {
+    this.channels = opts.channels.map((keypair) => ({ keypair, seq: null }));
+    this.baseFee = opts.baseFee ?? 100;
+    this.maxFee = opts.maxFee ?? 10000;
+    this.timeoutSec = opts.timeoutSec ?? 60;
+    this.workers = this.channels.map((c) => this.work(c));
+  }
+
+  submit(job: SubmissionJob): Promise<JobOutcome> {
+    if (this.closed) return Promise.reject(new Error('submitter closed'));
+    if (job.ops.length > MAX_OPS) throw new Error(`a job has at most ${MAX_OPS} operations`);
+    return new Promise((resolve) => {
+      this.queue.push({ job, resolve });
+      this.notify();
+    });
+  }
+
+  /** Jobs waiting for a channel (a backlog when > 0). */
+  get backlog(): number {
+    return this.queue.length;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.notify();
+    await Promise.all(this.workers);
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  private async work(channel: Channel): Promise<void> {
+    while (!this.closed || this.queue.length > 0) {
+      const batch = this.take();
+      if (batch.length === 0) {
+        if (this.closed) return;
+        await new Promise<void>((r) => {
+          const prev = this.wake;
+          this.wake = () => {
+            prev?.();
+            r();
+          };
+        });
+        continue;
+      }
+      // More work may be waiting for another idle channel.
+      if (this.queue.length > 0) this.notify();
+      try {
+        await this.run(channel, batch);
+      } catch (err) {
+        this.opts.logger.error({ err }, 'submission failed unexpectedly');
+        for (const p of batch) p.resolve({ ok: false, code: 'tx_internal_error', opCodes: [] });
+      }
+    }
+  }
+
+  /** The next batch: one solo job, or as many batchable jobs as fit, in order. */
+  private take(): Pending[] {
+    const first = this.queue[0];
+    if (!first) return [];
+    if (first.job.solo) return [this.queue.shift()!];
+    const batch: Pending[] = [];
+    const signers = new Set<string>();
+    let ops = 0;
+    while (this.queue.length > 0) {
+      const next = this.queue[0];
+      if (next.job.solo) break;
+      const more = next.job.signers.filter((k) => !signers.has(k.publicKey()));
+      if (ops + next.job.ops.length > MAX_OPS || signers.size + more.length > MAX_SIGNERS) break;
+      this.queue.shift();
+      batch.push(next);
+      ops += next.job.ops.length;
+      for (const k of more) signers.add(k.publicKey());
+    }
+    return batch;
+  }
+
+  private requeue(front: Pending[]): void {
+    this.queue.unshift(...front);
+    this.notify();
+  }
+
+  private async loadSeq(channel: Channel): Promise<bigint> {
+    const acc = await this.opts.server.loadAccount(channel.keypair.publicKey());
+    channel.seq = BigInt(acc.sequence);
+    return channel.seq;
+  }
+
+  private build(channel: Channel, seq: bigint, batch: Pending[]): Transaction {
+    const ops = batch.reduce((n, p) => n + p.job.ops.length, 0);
+    const builder = new TransactionBuilder(new Account(channel.keypair.publicKey(), seq.toString()), {
+      fee: String(this.baseFee),
+      networkPassphrase: this.opts.passphrase,
+    }).setTimeout(this.timeoutSec);
+    for (const p of batch) for (const op of p.job.ops) builder.addOperation(op);
+    const tx = builder.build();
+    const signers = new Map<string, Keypair>([[channel.keypair.publicKey(), channel.keypair]]);
+    for (const p of batch) for (const k of p.job.signers) signers.set(k.publicKey(), k);
+    tx.sign(...signers.values());
+    void ops;
+    return tx;
+  }
+
+  private bump(inner: Transaction, feePerOp: number): FeeBumpTransaction {
+    const fb = TransactionBuilder.buildFeeBumpTransaction(this.opts.sponsor, String(feePerOp), inner, this.opts.passphrase);
+    fb.sign(this.opts.sponsor);
+    return fb;
+  }
+
+  private async run(channel: Channel, batch: Pending[]): Promise<void> {
+    const seq = channel.seq ?? (await this.loadSeq(channel));
+    const inner = this.build(channel, seq, batch);
+    const maxTime = Number(inner.timeBounds?.maxTime ?? 0);
+    // The fee bump's per-op fee must exceed the inner's (CAP-15), hence + 1 at least.
+    let feePerOp = this.baseFee + 1;
+    for (;;) {
+      const envelope = this.bump(inner, feePerOp);
+      const hash = envelope.hash().toString('hex');
+      const envelopeXdr = envelope.toEnvelope().toXDR('base64');
+      await Promise.all(batch.map((p) => p.job.onSubmit?.({ hash, envelope: envelopeXdr })));
+      const outcome = await this.send(envelope, hash, maxTime);
+      switch (outcome.kind) {
+        case 'applied':
+          channel.seq = seq + 1n;
+          this.settle(batch, outcome.hash, outcome.ledger, outcome.resultXdr);
+          return;
+        case 'failed':
+          channel.seq = seq + 1n; // fee charged, sequence consumed
+          this.split(batch, outcome.opCodes, outcome.code);
+          return;
+        case 'bad_seq':
+          await this.loadSeq(channel);
+          this.requeue(batch);
+          return;
+        case 'expired':
+          this.requeue(batch);
+          return;
+        case 'low_fee':
+          if (feePerOp * 2 > this.maxFee) {
+            for (const p of batch) p.resolve({ ok: false, code: 'tx_insufficient_fee', opCodes: [] });
+            return;
+          }
+          feePerOp *= 2;
+          continue;
+        case 'rejected':
+          for (const p of batch) p.resolve({ ok: false, code: outcome.code, opCodes: [] });
+          return;
+      }
+    }
+  }
+
+  private settle(batch: Pending[], hash: string, ledger: number, resultXdr: string): void {
+    const results = operationResults(resultXdr);
+    let i = 0;
+    for (const p of batch) {
+      p.resolve({ ok: true, hash, ledger, results: results.slice(i, i + p.job.ops.length) });
+      i += p.job.ops.length;
+    }
+  }
+
+  /** A failed batch: final answer for a lone job, else retry the failing jobs alone. */
+  private split(batch: Pending[], opCodes: string[], txCode: string): void {
+    if (batch.length === 1) {
+      const failing = opCodes.find((c) => c !== 'op_success') ?? txCode;
+      batch[0].resolve({ ok: false, code: failing, opCodes });
+      return;
+    }
+    const retryAlone: Pending[] = [];
+    const retryTogether: Pending[] = [];
+    let i = 0;
+    for (const p of batch) {
+      const codes = opCodes.slice(i, i + p.job.ops.length);
+      i += p.job.ops.length;
+      const failed = codes.length === 0 || codes.some((c) => c !== 'op_success');
+      (failed ? retryAlone : retryTogether).push(p);
+    }
+    this.requeue([
+      ...retryAlone.map((p) => ({ ...p, job: { ...p.job, solo: true } })),
+      ...retryTogether,
+    ]);
+  }
+
+  /** Submit one envelope and find out, for certain, what became of it. */
+  private async send(envelope: FeeBumpTransaction, hash: string, maxTime: number): Promise<
+    | { kind: 'applied'; hash: string; ledger: number; resultXdr: string }
+    | { kind: 'failed'; code: string; opCodes: string[] }
+    | { kind: 'bad_seq' | 'expired' | 'low_fee' }
+    | { kind: 'rejected'; code: string }
+  > {
+    const { server } = this.opts;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await server.submitTransaction(envelope, { skipMemoRequiredCheck: true });
+        return { kind: 'applied', hash: res.hash, ledger: res.ledger, resultXdr: res.result_xdr };
+      } catch (err) {
+        const p = problemOf(err);
+        const codes = p?.extras?.result_codes;
+        if (p && p.status === 400 && codes?.transaction) {
+          const code = codes.transaction === 'tx_fee_bump_inner_failed' && codes.inner_transaction
+            ? codes.inner_transaction : codes.transaction;
+          if (code === 'tx_failed') return { kind: 'failed', code, opCodes: codes.operations ?? [] };
+          if (code === 'tx_bad_seq') return { kind: 'bad_seq' };
+          if (code === 'tx_too_late') return { kind: 'expired' };
+          if (code === 'tx_insufficient_fee') return { kind: 'low_fee' };
+          return { kind: 'rejected', code };
+        }
+        // Timeout, 5xx or network error: the envelope may or may not be in a ledger.
+        this.opts.logger.warn({ hash, attempt, status: p?.status, err: (err as Error).message }, 'submission outcome unknown; checking the ledger');
+        const known = await this.lookup(hash);
+        if (known) return known;
+        if (await this.pastTimeBounds(maxTime)) return { kind: 'expired' };
+        await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** attempt, 5000)));
+      }
+    }
+  }
+
+  private async lookup(hash: string): Promise<{ kind: 'applied'; hash: string; ledger: number; resultXdr: string } | { kind: 'failed'; code: string; opCodes: string[] } | null> {
+    try {
+      const tx = await this.opts.server.transactions().transaction(hash).call();
+      if (tx.successful) return { kind: 'applied', hash: tx.hash, ledger: tx.ledger_attr, resultXdr: tx.result_xdr };
+      const results = operationResults(tx.result_xdr);
+      return { kind: 'failed', code: 'tx_failed', opCodes: results.map(opCodeOf) };
+    } catch {
+      return null;
+    }
+  }
+
+  /** True once a closed ledger is later than the transaction's maxTime. */
+  private async pastTimeBounds(maxTime: number): Promise<boolean> {
+    if (!maxTime) return false;
+    try {
+      const page = await this.opts.server.ledgers().order('desc').limit(1).call();
+      const closed = Date.parse(page.records[0]?.closed_at ?? '') / 1000;
+      return closed > maxTime;
+    } catch {
+      return false;
+    }
+  }
+}
+
+const snake = (camel: string): string => camel.replace(/[A-Z]/g, (c, i: number) => (i ? '_' : '') + c.toLowerCase());
+
+/**
+ * Horizon's code string for one operation result read from XDR (recovery reads results
+ * from the transaction resource, which has no code strings): the result arm name less
+ * its operation prefix, e.g. pathPaymentStrictReceiveUnderfunded → op_underfunded.
+ */
+export function opCodeOf(r: xdr.OperationResult): string {
+  const outer = r.switch().name; // opInner, opBadAuth, opNoAccount, …
+  if (outer !== 'opInner') return snake(outer);
+  const type = r.tr().switch().name; // e.g. pathPaymentStrictReceive
+  const arm = (r.tr().value() as { switch(): { name: string } }).switch().name;
+  const suffix = snake(arm.startsWith(type) ? arm.slice(type.length) : arm);
+  if (suffix === 'success') return 'op_success';
+  // Horizon's two codes without the op_ prefix.
+  if (suffix === 'sell_not_authorized' || suffix === 'buy_not_authorized') return suffix;
+  return `op_${suffix}`;
+}
