@@ -105,8 +105,16 @@ export interface Ledger {
   setCreditLine(truster: LedgerCurrency, trusted: LedgerCurrency, limit: bigint, keys: KeyLookup): Promise<void | LedgerError>;
   /** HOUR of `trusted` held by `truster`'s trader, in truster units (what is outstanding). */
   creditLineUsage(truster: LedgerCurrency, trusted: LedgerCurrency): Promise<bigint>;
-  /** Re-price and resize the currency's trader offers (after a rate change or settlements). */
-  rebalance(c: LedgerCurrency, keys: KeyLookup): Promise<void>;
+  /** Re-price and resize the currency's trader offers; returns how many operations that took (0: already right). */
+  rebalance(c: LedgerCurrency, keys: KeyLookup): Promise<number>;
+  /** An account as the ledger has it: its trustline to the currency, or null if it does not exist. */
+  inspectAccount(c: LedgerCurrency, publicKey: string): Promise<{ balance: bigint; limit: bigint; authorized: boolean } | null>;
+  /** The trader's lines to other currencies' HOUR: issuer (external issuer key), limit and balance in HOUR. */
+  traderLines(c: LedgerCurrency): Promise<Array<{ externalIssuer: string; limit: bigint; balance: bigint }>>;
+  /** How many offer operations rebalance() would need now (0: the trader's offers are right). */
+  offerDrift(c: LedgerCurrency): Promise<number>;
+  /** A transaction the ledger knows, by hash. */
+  findTransaction(hash: string): Promise<{ successful: boolean; ledger: number } | null>;
   /** Balance of an account in its currency, stroops (ledger balance, before credit). */
   balance(c: LedgerCurrency, publicKey: string): Promise<bigint>;
   /** Best path delivering exactly `destAmount` to the payee. */

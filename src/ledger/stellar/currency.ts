@@ -185,6 +185,34 @@ export async function setCreditLine(
   await rebalance(d, truster, keys);
 }
 
+export async function offerDrift(d: CurrencyDeps, c: LedgerCurrency): Promise<number> {
+  const trader = await d.server.loadAccount(c.accounts.externalTrader);
+  return (await offerOps(d, c, trader)).length;
+}
+
+export async function inspectAccount(d: CurrencyDeps, c: LedgerCurrency, publicKey: string) {
+  const account = await loadOrNull(d.server, publicKey);
+  if (!account) return null;
+  const local = localAsset(c);
+  for (const b of account.balances) {
+    if (b.asset_type === 'native' || b.asset_type === 'liquidity_pool_shares') continue;
+    if (b.asset_code === local.getCode() && b.asset_issuer === local.getIssuer()) {
+      return { balance: stroops(b.balance), limit: stroops(b.limit), authorized: b.is_authorized };
+    }
+  }
+  return { balance: 0n, limit: 0n, authorized: false };
+}
+
+export async function traderLines(d: CurrencyDeps, c: LedgerCurrency) {
+  const trader = await d.server.loadAccount(c.accounts.externalTrader);
+  const out: Array<{ externalIssuer: string; limit: bigint; balance: bigint }> = [];
+  for (const b of trader.balances) {
+    if (b.asset_type !== 'credit_alphanum4' || b.asset_code !== 'HOUR' || b.asset_issuer === c.accounts.externalIssuer) continue;
+    out.push({ externalIssuer: b.asset_issuer, limit: stroops(b.limit), balance: stroops(b.balance) });
+  }
+  return out;
+}
+
 /** HOUR of `trusted` held by `truster`'s trader, in truster units. */
 export async function creditLineUsage(d: CurrencyDeps, truster: LedgerCurrency, trusted: LedgerCurrency): Promise<bigint> {
   const trader = await d.server.loadAccount(truster.accounts.externalTrader);
@@ -274,13 +302,13 @@ async function offerOps(
 }
 
 /** Bring the trader's offers in line with its balances, limits and the rate. */
-export async function rebalance(d: CurrencyDeps, c: LedgerCurrency, keys: KeyLookup): Promise<void> {
+export async function rebalance(d: CurrencyDeps, c: LedgerCurrency, keys: KeyLookup): Promise<number> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const trader = await d.server.loadAccount(c.accounts.externalTrader);
     const ops = await offerOps(d, c, trader);
-    if (ops.length === 0) return;
+    if (ops.length === 0) return 0;
     const o = await d.submit({ ops, signers: await signersOf(d, keys, ops), solo: true });
-    if (o.ok) return;
+    if (o.ok) return ops.length;
     // Balances moved under us (a payment settled meanwhile): read again and retry.
   }
   throw new Error(`could not rebalance the trader of ${c.code}`);

@@ -29,6 +29,16 @@ export interface StellarLedger extends Ledger {
   backlog(): number;
 }
 
+async function findTransaction(server: Horizon.Server, hash: string): Promise<{ successful: boolean; ledger: number } | null> {
+  try {
+    const tx = await server.transactions().transaction(hash).call();
+    return { successful: tx.successful, ledger: tx.ledger_attr };
+  } catch (e) {
+    if (e instanceof NotFoundError) return null;
+    throw e;
+  }
+}
+
 export async function createStellarLedger(opts: StellarLedgerOptions): Promise<StellarLedger> {
   const server = new Horizon.Server(opts.horizonUrl, { allowHttp: opts.horizonUrl.startsWith('http://') });
   const hub = await ensureHubAccounts({
@@ -62,16 +72,12 @@ export async function createStellarLedger(opts: StellarLedgerOptions): Promise<S
     quoteSend: (from, to, amount) => payments.quoteSend(server, from, to, amount),
     quoteRoute: payments.quoteRoute,
     pay: (order, keys, onSubmit) => payments.pay(deps.submit, order, keys, onSubmit),
+    inspectAccount: (c, publicKey) => currency.inspectAccount(deps, c, publicKey),
+    traderLines: (c) => currency.traderLines(deps, c),
+    offerDrift: (c) => currency.offerDrift(deps, c),
+    findTransaction: (hash) => findTransaction(server, hash),
     async recover(hash, envelope) {
-      const find = async () => {
-        try {
-          const tx = await server.transactions().transaction(hash).call();
-          return { successful: tx.successful, ledger: tx.ledger_attr };
-        } catch (e) {
-          if (e instanceof NotFoundError) return null;
-          throw e;
-        }
-      };
+      const find = () => findTransaction(server, hash);
       const known = await find();
       if (known) return known;
       try {
