@@ -184,7 +184,6 @@ export class Submitter {
   }
 
   private build(channel: Channel, seq: bigint, batch: Pending[]): Transaction {
-    const ops = batch.reduce((n, p) => n + p.job.ops.length, 0);
     const builder = new TransactionBuilder(new Account(channel.keypair.publicKey(), seq.toString()), {
       fee: String(this.baseFee),
       networkPassphrase: this.opts.passphrase,
@@ -194,7 +193,6 @@ export class Submitter {
     const signers = new Map<string, Keypair>([[channel.keypair.publicKey(), channel.keypair]]);
     for (const p of batch) for (const k of p.job.signers) signers.set(k.publicKey(), k);
     tx.sign(...signers.values());
-    void ops;
     return tx;
   }
 
@@ -242,6 +240,11 @@ export class Submitter {
         case 'rejected':
           for (const p of batch) p.resolve({ ok: false, code: outcome.code, opCodes: [] });
           return;
+        case 'abandoned':
+          // Shutting down with the outcome unknown: the caller recorded the envelope
+          // (onSubmit) and recovers it by hash at the next start.
+          for (const p of batch) p.resolve({ ok: false, code: 'tx_outcome_unknown', opCodes: [] });
+          return;
       }
     }
   }
@@ -281,7 +284,7 @@ export class Submitter {
   private async send(envelope: FeeBumpTransaction, hash: string, maxTime: number): Promise<
     | { kind: 'applied'; hash: string; ledger: number; resultXdr: string }
     | { kind: 'failed'; code: string; opCodes: string[] }
-    | { kind: 'bad_seq' | 'expired' | 'low_fee' }
+    | { kind: 'bad_seq' | 'expired' | 'low_fee' | 'abandoned' }
     | { kind: 'rejected'; code: string }
   > {
     const { server } = this.opts;
@@ -306,6 +309,7 @@ export class Submitter {
         const known = await this.lookup(hash);
         if (known) return known;
         if (await this.pastTimeBounds(maxTime)) return { kind: 'expired' };
+        if (this.closed) return { kind: 'abandoned' };
         await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** attempt, 5000)));
       }
     }
