@@ -22,6 +22,8 @@ import { StellarLedger, createStellarLedger } from './ledger/stellar/stellar-led
 import { createMetrics } from './http/metrics';
 import { createHttpApp, listen } from './http/server';
 import { healthRouter } from './http/health';
+import { Authenticator, governanceAuth } from './governance/auth';
+import { governanceRouter } from './governance/routes';
 
 export interface Core {
   keyring: Keyring;
@@ -82,6 +84,8 @@ export interface Hub extends Core {
   ledger: StellarLedger;
   /** Where the HTTP API listens (actual port, also when PORT=0). */
   url: string;
+  /** Who may use the governance API (enabled or not, and where its tokens come from). */
+  governance: Authenticator;
   stop(): Promise<void>;
 }
 
@@ -156,11 +160,15 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
   if (resumed > 0) logger.info({ resumed }, 'unfinished transfers resumed');
 
   const metrics = createMetrics();
+  const governance = governanceAuth(config, logger);
   const app = createHttpApp({
     logger,
     metrics,
     bodyLimit: config.bodyLimit,
-    routers: [healthRouter({ metrics, checks: { database: () => db.ping(), ledger: () => network.ping() } })],
+    routers: [
+      healthRouter({ metrics, checks: { database: () => db.ping(), ledger: () => network.ping() } }),
+      governanceRouter({ ...core, db, auth: governance }),
+    ],
   });
 
   let http: Awaited<ReturnType<typeof listen>>;
@@ -176,7 +184,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
 
   let stopping: Promise<void> | null = null;
   return {
-    ...core, config, logger, db, vault, network, ledger, url,
+    ...core, config, logger, db, vault, network, ledger, url, governance,
     stop() {
       stopping ??= (async () => {
         await http.stop();

@@ -3,7 +3,7 @@
  * operator's admin commands, the standalone devnet).
  */
 import fs from 'node:fs';
-import { Config, ConfigError, loadConfig } from './config';
+import { Config, ConfigError, loadClientConfig, loadConfig } from './config';
 import { createLogger } from './logger';
 import { openStorage, startHub } from './app';
 import { openDatabase } from './db/database';
@@ -12,6 +12,7 @@ import { masterKeyFile, nextMasterKeyFile, readKeyFile, writeKeyFile } from './v
 import { rotateCommunityKey, rotateMasterKey } from './vault/rotation';
 import { Community } from './core/communities/model';
 import { runDevnet } from './devnet/cli';
+import { GOVERNANCE_USAGE, runGovernanceCli } from './governance/cli';
 
 const USAGE = `usage: intertrade <command>
 
@@ -23,7 +24,9 @@ const USAGE = `usage: intertrade <command>
   devnet [--port 8000] [--data DIR] [--close instant|MS] [--max-ops N]
                                   run the embedded Stellar network alone
 
-Configuration comes from environment variables; see README.md.`;
+${GOVERNANCE_USAGE}
+
+Configuration comes from environment variables; see README.md and docs/governance.md.`;
 
 class UsageError extends Error {}
 
@@ -39,6 +42,7 @@ async function start(): Promise<void> {
   out.write(`  database: ${hub.db.describe}\n`);
   out.write(`  stellar:  ${hub.network.describe}\n`);
   out.write(`  data dir: ${cfg.dataDir}\n`);
+  out.write(`  governance: ${hub.governance.enabled ? `API at ${hub.url}/governance/v1, ` : ''}${hub.governance.describe}\n`);
   let signalled = false;
   const shutdown = (signal: string) => {
     if (signalled) return;
@@ -125,6 +129,14 @@ export async function run(argv: string[]): Promise<void> {
       throw new UsageError(USAGE);
     case 'devnet':
       return runDevnet(rest);
+    case 'community': case 'member': case 'credit-line': case 'rate': case 'transfer': case 'audit': {
+      const code = await runGovernanceCli([command, ...rest], loadClientConfig(), {
+        out: (line) => process.stdout.write(`${line}\n`),
+        err: (line) => process.stderr.write(`${line}\n`),
+      });
+      process.exitCode = code;
+      return;
+    }
     case 'help': case '--help': case '-h':
       process.stdout.write(`${USAGE}\n`);
       return;

@@ -4,6 +4,7 @@
  * fault and what it expects, so an operator fixes them all in one go.
  */
 import path from 'node:path';
+import { Redacted } from './vault/redacted';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -33,6 +34,26 @@ export interface Config {
   bodyLimit: number;
   /** How long SIGTERM waits for in-flight requests before closing connections. */
   shutdownTimeoutMs: number;
+  /**
+   * Bearer tokens of the governance API (GOVERNANCE_TOKENS), one per actor; null when
+   * none are configured (embedded: one is generated into DATA_DIR; server: API disabled).
+   */
+  governanceTokens: GovernanceToken[] | null;
+}
+
+export interface GovernanceToken {
+  /** Who acts with this token: the name written into every audit entry. */
+  actor: string;
+  token: Redacted<string>;
+}
+
+/** What the governance CLI needs: where the hub is and how to authenticate. */
+export interface ClientConfig {
+  /** Base URL of the running hub (HUB_URL, default http://127.0.0.1:$PORT). */
+  hubUrl: string;
+  /** GOVERNANCE_TOKEN; null = read DATA_DIR/governance.token. */
+  governanceToken: Redacted<string> | null;
+  dataDir: string;
 }
 
 export class ConfigError extends Error {
@@ -147,9 +168,78 @@ export function loadConfig(env: Env = process.env): Config {
   const bodyLimit = int('BODY_LIMIT', 256 * 1024, 1024, 64 * 1024 * 1024, 'the largest request body in bytes');
   const shutdownTimeoutMs = int('SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000, 'milliseconds to drain requests on SIGTERM');
 
+  const governanceTokens = parseGovernanceTokens(get('GOVERNANCE_TOKENS'), problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port, host, publicUrl, databaseUrl, dataDir, masterKey, newMasterKey, stellar, stellarChannels, friendbotUrl,
-    logLevel: level as LogLevel, bodyLimit, shutdownTimeoutMs,
+    logLevel: level as LogLevel, bodyLimit, shutdownTimeoutMs, governanceTokens,
+  };
+}
+
+export const GOVERNANCE_TOKEN_MIN_LENGTH = 32;
+const ACTOR = /^[A-Za-z0-9._@-]{1,64}$/;
+const TOKEN = /^[\x21-\x7e]+$/;
+
+/**
+ * GOVERNANCE_TOKENS="alice:<token>,bob:<token>". Problems name the entry by actor or
+ * position, never by its token, so a start-up error cannot leak a secret into logs.
+ */
+function parseGovernanceTokens(value: string | undefined, problems: string[]): GovernanceToken[] | null {
+  if (value === undefined) return null;
+  const out: GovernanceToken[] = [];
+  const seen = new Set<string>();
+  value.split(',').forEach((raw, i) => {
+    const entry = raw.trim();
+    const colon = entry.indexOf(':');
+    const actor = colon > 0 ? entry.slice(0, colon) : '';
+    const token = colon > 0 ? entry.slice(colon + 1) : '';
+    const where = ACTOR.test(actor) ? `entry "${actor}"` : `entry ${i + 1}`;
+    if (!ACTOR.test(actor)) {
+      problems.push(`GOVERNANCE_TOKENS: ${where} must be name:token with a name of 1 to 64 characters A–Z, a–z, 0–9, ".", "_", "@" or "-"`);
+    } else if (token.length < GOVERNANCE_TOKEN_MIN_LENGTH || !TOKEN.test(token)) {
+      problems.push(`GOVERNANCE_TOKENS: ${where} needs a token of at least ${GOVERNANCE_TOKEN_MIN_LENGTH} printable characters without spaces or commas (e.g. \`openssl rand -base64 32\`)`);
+    } else if (seen.has(actor)) {
+      problems.push(`GOVERNANCE_TOKENS: actor "${actor}" is listed twice`);
+    } else if (out.some((t) => t.token.reveal() === token)) {
+      problems.push(`GOVERNANCE_TOKENS: ${where} reuses another actor's token; each actor needs its own so the audit log can tell them apart`);
+    } else {
+      seen.add(actor);
+      out.push({ actor, token: new Redacted(token) });
+    }
+  });
+  return out;
+}
+
+/**
+ * The governance CLI's configuration, apart from the hub's: an operator may run the
+ * CLI against a remote hub without the hub's own variables (MASTER_KEY, …).
+ */
+export function loadClientConfig(env: Env = process.env): ClientConfig {
+  const problems: string[] = [];
+  const get = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  const given = get('HUB_URL');
+  const portRaw = get('PORT') ?? '8080';
+  let hubUrl = `http://127.0.0.1:${portRaw}`;
+  if (given !== undefined) {
+    try {
+      const u = new URL(given);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
+      hubUrl = given.replace(/\/+$/, '');
+    } catch {
+      problems.push(`HUB_URL=${JSON.stringify(given)}: expected the hub's base URL, e.g. http://127.0.0.1:8080`);
+    }
+  } else if (!/^\d+$/.test(portRaw) || Number(portRaw) < 1 || Number(portRaw) > 65535) {
+    problems.push(`PORT=${JSON.stringify(portRaw)}: expected the TCP port of the running hub (1 to 65535), or set HUB_URL`);
+  }
+  const token = get('GOVERNANCE_TOKEN');
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    hubUrl,
+    governanceToken: token === undefined ? null : new Redacted(token),
+    dataDir: path.resolve(get('DATA_DIR') ?? './data'),
   };
 }

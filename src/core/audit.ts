@@ -3,6 +3,7 @@
  * when, and the state before and after, written in the transaction that makes it.
  */
 import { Trx } from '../db/database';
+import { formatAmount } from './amounts';
 
 export interface AuditEntry {
   actor: string;
@@ -13,8 +14,8 @@ export interface AuditEntry {
   after?: unknown;
 }
 
-/** JSON with bigint amounts as decimal strings. */
-const plain = (v: unknown): unknown => (v === undefined ? null : JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))));
+/** JSON with bigint amounts (stroops) as decimal strings ("12.5000000"), as the APIs show amounts. */
+const plain = (v: unknown): unknown => (v === undefined ? null : JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? formatAmount(x) : x))));
 
 export async function audit(trx: Trx, e: AuditEntry): Promise<void> {
   await trx('audit_log').insert({

@@ -25,6 +25,8 @@ export interface AccountService {
   create(community: Community, input: CreateAccountInput, actor: string): Promise<Account | AccountError>;
   get(community: Community, code: string): Promise<Account | AccountError>;
   getById(communityId: string, id: string): Promise<Account | AccountError>;
+  /** Every account of the community, by code. */
+  list(community: Community): Promise<Account[]>;
   /** Balance as users see it: ledger balance − credit limit (negative = in debt). */
   balance(community: Community, account: Account): Promise<bigint>;
   setLimits(community: Community, code: string, limits: { creditLimit?: string; maxBalance?: string }, actor: string): Promise<Account | AccountError>;
@@ -93,6 +95,8 @@ export function createAccountService(deps: { db: Database; ledger: Ledger; keyri
       const a = await db.community(communityId, async (trx) => Account.query(trx).findById(id));
       return a ?? AccountError.UnknownAccount;
     },
+
+    list: (community) => db.community(community.id, async (trx) => Account.query(trx).orderBy('code')),
 
     async balance(community, account) {
       return (await ledger.balance(currencyOf(community), account.publicKey)) - account.creditLimit;

@@ -1,0 +1,72 @@
+/**
+ * Credit lines: community {code} accepts up to `limit` (its own units) of {peer}'s HOUR.
+ * The two directions are independent lines, each set by its own community.
+ */
+import { isCommunityError } from '../core/communities/errors';
+import { CreditLineError, isCreditLineError } from '../core/credit-lines/errors';
+import { HttpError } from '../http/errors';
+import { creditLineFailure } from './errors';
+import { requireCommunity } from './lookup';
+import { GovernanceDeps, Operation, operation } from './operation';
+import * as S from './schemas/credit-lines';
+import { creditLineView } from './views';
+import { Community } from '../core/communities/model';
+
+async function requirePeer(deps: GovernanceDeps, code: string): Promise<Community> {
+  const p = await deps.communities.getByCode(code);
+  if (isCommunityError(p)) throw creditLineFailure(CreditLineError.UnknownPeer);
+  return p;
+}
+
+export function creditLineOperations(deps: GovernanceDeps): Operation[] {
+  return [
+    operation({
+      id: 'listCreditLines', method: 'get', path: '/communities/{code}/credit-lines', tag: 'credit lines',
+      summary: 'The lines a community extends, with what is outstanding on each',
+      responses: { 200: { description: 'the credit lines', schema: S.CreditLineList } },
+      errors: [401, 404, 503],
+      async handle({ params }) {
+        const c = await requireCommunity(deps, params.code);
+        const lines = await deps.creditLines.list(c);
+        const views = await Promise.all(lines.map(async (l) => {
+          const peer = await deps.communities.getById(l.peerId);
+          if (isCommunityError(peer)) throw new Error(`credit line of ${c.code} names unknown community ${l.peerId}`);
+          return creditLineView(c, peer, l.limit, await deps.creditLines.usage(c, peer));
+        }));
+        return { status: 200, body: { creditLines: views } };
+      },
+    }),
+    operation({
+      id: 'setCreditLine', method: 'put', path: '/communities/{code}/credit-lines/{peer}', tag: 'credit lines',
+      summary: 'Open, raise or lower the line {code} extends to {peer} ("0" removes it)',
+      description: 'Lowering below what is outstanding is refused (422 below_outstanding).',
+      body: S.SetCreditLine,
+      responses: { 200: { description: 'the line as it now stands', schema: S.CreditLine } },
+      errors: [400, 401, 404, 409, 422, 503],
+      async handle({ params, body, actor }) {
+        const c = await requireCommunity(deps, params.code);
+        const peer = await requirePeer(deps, params.peer);
+        const r = await deps.creditLines.set(c, peer, body.limit, actor);
+        if (isCreditLineError(r)) throw creditLineFailure(r);
+        return { status: 200, body: creditLineView(c, peer, r?.limit ?? 0n, await deps.creditLines.usage(c, peer)) };
+      },
+    }),
+    operation({
+      id: 'removeCreditLine', method: 'delete', path: '/communities/{code}/credit-lines/{peer}', tag: 'credit lines',
+      summary: 'Close the line {code} extends to {peer}; refused while anything is outstanding on it',
+      responses: { 204: { description: 'removed' } },
+      errors: [401, 404, 409, 422, 503],
+      async handle({ params, actor }) {
+        const c = await requireCommunity(deps, params.code);
+        const peer = await requirePeer(deps, params.peer);
+        const lines = await deps.creditLines.list(c);
+        if (!lines.some((l) => l.peerId === peer.id)) {
+          throw new HttpError(404, 'unknown_credit_line', `${c.code} extends no credit line to ${peer.code}`, 'peer');
+        }
+        const r = await deps.creditLines.set(c, peer, '0', actor);
+        if (isCreditLineError(r)) throw creditLineFailure(r);
+        return { status: 204 };
+      },
+    }),
+  ];
+}

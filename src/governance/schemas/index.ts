@@ -1,0 +1,17 @@
+/** Every named schema, in the order the OpenAPI document lists them. */
+import * as common from './common';
+import * as communities from './communities';
+import * as accounts from './accounts';
+import * as creditLines from './credit-lines';
+import * as transfers from './transfers';
+import * as audit from './audit';
+import { Schema } from './schema';
+
+export const SCHEMAS: Schema<unknown>[] = [
+  common.Amount, common.PositiveAmount, common.Rate, common.CommunityCode, common.AccountCode, common.ErrorBody,
+  communities.CreateCommunity, communities.SetStatus, communities.Community, communities.CommunityList,
+  accounts.CreateAccount, accounts.SetLimits, accounts.Account, accounts.AccountList,
+  creditLines.SetCreditLine, creditLines.CreditLine, creditLines.CreditLineList,
+  transfers.CreateTransfer, transfers.Transfer,
+  audit.AuditQuery, audit.AuditEntry, audit.AuditList,
+];

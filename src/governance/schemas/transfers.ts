@@ -1,0 +1,48 @@
+import { Amount, PositiveAmount, Timestamp } from './common';
+import { schema } from './schema';
+
+export interface CreateTransferBody { payer: string; payee: string; amount: string; meta?: string }
+
+const party = {
+  type: 'string',
+  pattern: '^[A-Z0-9]{4}/[A-Z0-9_-]{1,32}$',
+  description: 'COMMUNITY/ACCOUNT, e.g. GRN1/GRN10001',
+  examples: ['GRN1/GRN10001'],
+};
+
+export const CreateTransfer = schema<CreateTransferBody>('CreateTransfer', {
+  type: 'object',
+  properties: {
+    payer: party,
+    payee: party,
+    amount: { ...PositiveAmount.json, description: 'what the payee receives, in the payee community\'s units' },
+    meta: { type: 'string', maxLength: 500, description: 'free text kept with the transfer' },
+  },
+  required: ['payer', 'payee', 'amount'],
+  additionalProperties: false,
+  examples: [{ payer: 'GRN1/GRN10001', payee: 'BLU1/BLU10001', amount: '10' }],
+});
+
+export const Transfer = schema<unknown>('Transfer', {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    state: {
+      enum: ['new', 'quoted', 'submitted', 'settled', 'delivered', 'rejected', 'failed', 'compensated'],
+      description: 'settled: paid on the ledger; rejected: refused (errorCode says why); new/submitted: the ledger could not be reached yet, the hub retries',
+    },
+    payer: { type: 'string' },
+    payee: { type: 'string' },
+    amount: { ...Amount.json, description: 'what the payee receives, payee units' },
+    sourceAmount: { anyOf: [Amount.json, { type: 'null' }], description: 'what the payer paid (or would pay), payer units' },
+    errorCode: {
+      anyOf: [{ type: 'string' }, { type: 'null' }],
+      description: 'insufficient_balance, credit_line_full, no_path, payee_full, blocked, price_moved, …',
+    },
+    errorMessage: { anyOf: [{ type: 'string' }, { type: 'null' }] },
+    meta: { type: 'string' },
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  required: ['id', 'state', 'payer', 'payee', 'amount', 'sourceAmount', 'errorCode', 'errorMessage', 'meta', 'createdAt', 'updatedAt'],
+});

@@ -1,0 +1,73 @@
+/**
+ * Manual and demo payments by operators: the same durable transfer as any protocol's,
+ * keyed by the operator's Idempotency-Key so a retried request never pays twice.
+ */
+import { parseAmount } from '../core/amounts';
+import { isCommunityError } from '../core/communities/errors';
+import { isAccountError } from '../core/accounts/errors';
+import { isTransferError } from '../core/transfers/errors';
+import { Transfer } from '../core/transfers/model';
+import { HttpError } from '../http/errors';
+import { transferFailure } from './errors';
+import { requireCommunity, requireParty } from './lookup';
+import { GovernanceDeps, Operation, operation } from './operation';
+import * as S from './schemas/transfers';
+import { transferView } from './views';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function transferOperations(deps: GovernanceDeps): Operation[] {
+  /** "CODE/ACCOUNT" of a party named by ids in a transfer row. */
+  const ref = async (communityId: string, accountId: string): Promise<string> => {
+    const c = await deps.communities.getById(communityId);
+    if (isCommunityError(c)) return `?/${accountId}`;
+    const a = await deps.accounts.getById(communityId, accountId);
+    return `${c.code}/${isAccountError(a) ? '?' : a.code}`;
+  };
+  const view = async (t: Transfer) =>
+    transferView(t, await ref(t.communityId, t.payerAccountId), await ref(t.payeeCommunityId, t.payeeAccountId));
+
+  return [
+    operation({
+      id: 'createTransfer', method: 'post', path: '/transfers', tag: 'transfers',
+      summary: 'Pay from one account to another, in the same community or across credit lines',
+      description: 'Answers with the transfer in its state: settled, or rejected with errorCode and errorMessage '
+        + '(credit line full, insufficient balance, no path, blocked, …). Repeating a request with the same '
+        + 'Idempotency-Key returns the first transfer (200) and never pays twice.',
+      body: S.CreateTransfer,
+      headers: [{ name: 'Idempotency-Key', required: true, description: '1 to 200 printable characters, unique per payment (e.g. a UUID)' }],
+      responses: {
+        201: { description: 'the transfer, settled or rejected', schema: S.Transfer },
+        200: { description: 'the transfer an earlier request with this Idempotency-Key created', schema: S.Transfer },
+      },
+      errors: [400, 401, 404, 409, 422, 503],
+      async handle({ body, actor, header }) {
+        const key = header('idempotency-key');
+        if (key === undefined || !IDEMPOTENCY_KEY.test(key)) {
+          throw new HttpError(400, 'invalid_request', 'the Idempotency-Key header is required: 1 to 200 printable characters, unique per payment (e.g. a UUID)', 'Idempotency-Key');
+        }
+        const payer = await requireParty(deps, body.payer, 'payer');
+        const payee = await requireParty(deps, body.payee, 'payee');
+        // Scoped by actor: two operators cannot collide on each other's keys.
+        const idempotencyKey = `governance|${actor}|${key}`;
+        const earlier = await deps.transfers.findByKey(payer.community.id, idempotencyKey);
+        const t = await deps.transfers.settle({ idempotencyKey, payer, payee, amount: parseAmount(body.amount) as bigint, meta: body.meta });
+        if (isTransferError(t)) throw transferFailure(t);
+        return { status: earlier ? 200 : 201, body: await view(t) };
+      },
+    }),
+    operation({
+      id: 'getTransfer', method: 'get', path: '/communities/{code}/transfers/{id}', tag: 'transfers',
+      summary: 'A transfer, seen from the payer\'s or the payee\'s community',
+      responses: { 200: { description: 'the transfer', schema: S.Transfer } },
+      errors: [401, 404, 503],
+      async handle({ params }) {
+        const c = await requireCommunity(deps, params.code);
+        const t = UUID.test(params.id) ? await deps.transfers.get(c.id, params.id) : null;
+        if (!t) throw new HttpError(404, 'unknown_transfer', `no transfer ${params.id} paid by or to ${c.code}`, 'id');
+        return { status: 200, body: await view(t) };
+      },
+    }),
+  ];
+}
