@@ -14,6 +14,7 @@ import { AccountService, createAccountService } from './core/accounts/service';
 import { CreditLineService, createCreditLineService } from './core/credit-lines/service';
 import { TransferService, createTransferService } from './core/transfers/service';
 import { Rebalancer, createRebalancer } from './core/rebalancer';
+import { Reconciler, createReconciler } from './core/reconcile';
 import { Keyring, createKeyring } from './core/keys';
 import { Ledger } from './core/ledger';
 import { isCommunityError } from './core/communities/errors';
@@ -32,6 +33,7 @@ export interface Core {
   creditLines: CreditLineService;
   transfers: TransferService;
   rebalancer: Rebalancer;
+  reconciler: Reconciler;
 }
 
 /** The domain services over a database, vault and ledger (also what tests build). */
@@ -51,13 +53,18 @@ export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; lo
       if (isAccountError(account)) throw new Error(`transfer refers to unknown account ${accountId}`);
       return { community, account };
     },
+    async communityByExternalIssuer(publicKey) {
+      const all = await communities.list();
+      return all.find((c) => (c.ledgerAccounts as { externalIssuer?: string }).externalIssuer === publicKey) ?? null;
+    },
     async loadCommunity(id) {
       const community = await communities.getById(id);
       if (isCommunityError(community)) throw new Error(`unknown community ${id}`);
       return community;
     },
   });
-  return { keyring, accounts, communities, creditLines, transfers, rebalancer };
+  const reconciler = createReconciler({ db, ledger, keyring, accounts, transfers, logger });
+  return { keyring, accounts, communities, creditLines, transfers, rebalancer, reconciler };
 }
 
 /** The Stellar ledger adapter, its hub keys (sponsor, channels) sealed in the vault. */
@@ -182,12 +189,25 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
   }
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${http.port}`;
 
+  // Periodic reconciliation repairs what is safe and logs the rest (RECONCILE_INTERVAL_MS).
+  let reconciling: Promise<unknown> | null = null;
+  const timer = config.reconcileIntervalMs > 0
+    ? setInterval(() => {
+      reconciling ??= core.reconciler.run({ repair: true })
+        .catch((err) => logger.error({ err }, 'reconciliation failed'))
+        .finally(() => { reconciling = null; });
+    }, config.reconcileIntervalMs)
+    : null;
+  timer?.unref();
+
   let stopping: Promise<void> | null = null;
   return {
     ...core, config, logger, db, vault, network, ledger, url, governance,
     stop() {
       stopping ??= (async () => {
+        if (timer) clearInterval(timer);
         await http.stop();
+        await reconciling;
         await core.rebalancer.idle();
         await ledger.close();
         await network.close();

@@ -12,11 +12,13 @@ import { masterKeyFile, nextMasterKeyFile, readKeyFile, writeKeyFile } from './v
 import { rotateCommunityKey, rotateMasterKey } from './vault/rotation';
 import { Community } from './core/communities/model';
 import { runDevnet } from './devnet/cli';
+import { seedDemo } from './demo';
 import { GOVERNANCE_USAGE, runGovernanceCli } from './governance/cli';
 
 const USAGE = `usage: intertrade <command>
 
-  start                           run the hub (default)
+  start [--demo]                  run the hub (default); --demo seeds a small demo
+                                  network into a hub that has no communities yet
   migrate                         apply database migrations and exit
   keys rotate-master              re-wrap every community key under a new master key
                                   (NEW_MASTER_KEY; embedded mode generates one)
@@ -34,7 +36,10 @@ function config(): Config {
   return loadConfig();
 }
 
-async function start(): Promise<void> {
+async function start(args: string[]): Promise<void> {
+  const demo = args.includes('--demo');
+  const unknown = args.filter((a) => a !== '--demo');
+  if (unknown.length > 0) throw new UsageError(`unknown option ${unknown[0]} for start (only --demo)`);
   const cfg = config();
   const hub = await startHub(cfg);
   const out = process.stdout;
@@ -43,6 +48,13 @@ async function start(): Promise<void> {
   out.write(`  stellar:  ${hub.network.describe}\n`);
   out.write(`  data dir: ${cfg.dataDir}\n`);
   out.write(`  governance: ${hub.governance.enabled ? `API at ${hub.url}/governance/v1, ` : ''}${hub.governance.describe}\n`);
+  if (demo) {
+    out.write('Seeding the demo network (three communities, credit lines, a few payments)…\n');
+    const seeded = await seedDemo(hub, (line) => out.write(`${line}\n`));
+    out.write(seeded
+      ? 'Demo ready. Try: npx intertrade community list; npx intertrade transfer GRN1/GRN10002 RED1/RED10002 10\n'
+      : 'The hub already has communities: demo not seeded.\n');
+  }
   let signalled = false;
   const shutdown = (signal: string) => {
     if (signalled) return;
@@ -121,7 +133,7 @@ async function rotateCommunity(code: string | undefined): Promise<void> {
 export async function run(argv: string[]): Promise<void> {
   const [command = 'start', ...rest] = argv;
   switch (command) {
-    case 'start': return start();
+    case 'start': return start(rest);
     case 'migrate': return migrate();
     case 'keys':
       if (rest[0] === 'rotate-master') return rotateMaster();
@@ -129,7 +141,7 @@ export async function run(argv: string[]): Promise<void> {
       throw new UsageError(USAGE);
     case 'devnet':
       return runDevnet(rest);
-    case 'community': case 'member': case 'credit-line': case 'rate': case 'transfer': case 'audit': {
+    case 'community': case 'member': case 'credit-line': case 'rate': case 'transfer': case 'audit': case 'reconcile': {
       const code = await runGovernanceCli([command, ...rest], loadClientConfig(), {
         out: (line) => process.stdout.write(`${line}\n`),
         err: (line) => process.stderr.write(`${line}\n`),

@@ -25,6 +25,8 @@ export interface Config {
   stellar:
     | { kind: 'external'; horizonUrl: string; networkPassphrase: string }
     | { kind: 'embedded'; port: number; close: 'instant' | number };
+  /** How often the hub reconciles its records with the ledger (0: never on its own). */
+  reconcileIntervalMs: number;
   /** Channel accounts submitting in parallel (one transaction in flight each). */
   stellarChannels: number;
   /** Funds the hub's sponsor on test networks; null where there is none (pubnet). */
@@ -151,6 +153,7 @@ export function loadConfig(env: Env = process.env): Config {
     stellar = { kind: 'embedded', port: int('DEVNET_PORT', 8000, 0, 65535, 'the TCP port of the embedded devnet'), close };
   }
 
+  const reconcileIntervalMs = int('RECONCILE_INTERVAL_MS', 300000, 0, 86400000, 'milliseconds between reconciliations with the ledger (0 disables)');
   const stellarChannels = int('STELLAR_CHANNELS', 10, 1, 100, 'the number of channel accounts');
   const TESTNET = 'Test SDF Network ; September 2015';
   const STANDALONE = 'Standalone Network ; February 2017';
@@ -172,7 +175,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
-    port, host, publicUrl, databaseUrl, dataDir, masterKey, newMasterKey, stellar, stellarChannels, friendbotUrl,
+    port, host, publicUrl, databaseUrl, dataDir, masterKey, newMasterKey, stellar, reconcileIntervalMs, stellarChannels, friendbotUrl,
     logLevel: level as LogLevel, bodyLimit, shutdownTimeoutMs, governanceTokens,
   };
 }

@@ -124,6 +124,8 @@ export interface Ledger {
    * own path search explores): payer → via… → payee, each hop at its rates.
    */
   quoteRoute(from: Endpoint, to: Endpoint, via: LedgerCurrency[], destAmount: bigint): Quote;
+  /** External issuers of the HOURs a path crosses (the communities a payment ripples through). */
+  pathIssuers(path: string[]): string[];
   /** Best path spending exactly `sourceAmount` from the payer. */
   quoteSend(from: Endpoint, to: Endpoint, sourceAmount: bigint): Promise<Quote | LedgerError>;
   /**

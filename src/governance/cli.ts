@@ -25,7 +25,8 @@ export const GOVERNANCE_USAGE = `governance (a client of the running hub: HUB_UR
   rate set CODE N/D               one unit of CODE is worth N/D HOUR
   transfer PAYER PAYEE AMOUNT [--meta TEXT] [--key IDEMPOTENCY-KEY]
                                   PAYER/PAYEE as CODE/ACCOUNT; AMOUNT in payee units
-  audit [--subject SUBJECT] [--limit N]`;
+  audit [--subject SUBJECT] [--limit N]
+  reconcile [--repair]              compare the hub with the ledger (exit 1 while drift remains)`;
 
 export interface CliIo {
   out(line: string): void;
@@ -92,7 +93,7 @@ function parseRate(text: string): RateBody {
 
 const rateText = (r: RateBody) => `${r.n}/${r.d}`;
 
-function parse(args: string[], options: Record<string, { type: 'string' }>, positionals: string[]) {
+function parse(args: string[], options: Record<string, { type: 'string' | 'boolean' }>, positionals: string[]) {
   let parsed;
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
@@ -102,7 +103,7 @@ function parse(args: string[], options: Record<string, { type: 'string' }>, posi
   if (parsed.positionals.length !== positionals.length) {
     throw new Usage(`expected ${positionals.length ? positionals.join(' ') : 'no arguments'}, got ${parsed.positionals.length ? parsed.positionals.join(' ') : 'none'}`);
   }
-  const values = parsed.values as Record<string, string | undefined>;
+  const values = parsed.values as Record<string, string | boolean | undefined> as Record<string, string | undefined>;
   return { values, args: parsed.positionals };
 }
 
@@ -116,7 +117,7 @@ export async function runGovernanceCli(argv: string[], config: ClientConfig, io:
   const [group = '', ...rest] = argv;
   const sub = rest[0] ?? '';
   try {
-    switch (`${group} ${group === 'transfer' || group === 'audit' ? '' : sub}`.trim()) {
+    switch (`${group} ${group === 'transfer' || group === 'audit' || group === 'reconcile' ? '' : sub}`.trim()) {
       case 'community create': {
         const { values } = parse(rest.slice(1), { code: { type: 'string' }, name: { type: 'string' }, kind: { type: 'string' }, rate: { type: 'string' }, 'credit-limit': { type: 'string' }, 'max-balance': { type: 'string' } }, []);
         if (!values.code || !values.name) throw new Usage('community create needs --code and --name');
@@ -236,6 +237,14 @@ export async function runGovernanceCli(argv: string[], config: ClientConfig, io:
         if (entries.length === 0) io.out('no changes recorded');
         for (const e of entries) io.out(`${e.at}  ${e.actor}  ${e.action}  ${e.subject}  ${JSON.stringify(e.before)} → ${JSON.stringify(e.after)}`);
         return 0;
+      }
+      case 'reconcile': {
+        const { values } = parse(rest, { repair: { type: 'boolean' } }, []);
+        const { drift } = await api<{ drift: Array<{ kind: string; community: string; subject: string; detail: string; repaired: boolean }> }>(
+          'POST', '/reconcile', { repair: Boolean(values.repair) });
+        if (drift.length === 0) io.out('the hub and the ledger are in step');
+        for (const d of drift) io.out(`${d.community}  ${d.kind}  ${d.subject}  ${d.detail}${d.repaired ? '  [repaired]' : ''}`);
+        return drift.some((d) => !d.repaired) ? 1 : 0;
       }
       default:
         throw new Usage(`unknown command "${argv.slice(0, 2).join(' ')}"`);

@@ -7,6 +7,7 @@ import { AccountService } from '../core/accounts/service';
 import { CommunityService } from '../core/communities/service';
 import { CreditLineService } from '../core/credit-lines/service';
 import { TransferService } from '../core/transfers/service';
+import { Reconciler } from '../core/reconcile';
 import { Database } from '../db/database';
 import { Schema } from './schemas/schema';
 
@@ -17,6 +18,7 @@ export interface GovernanceDeps {
   accounts: AccountService;
   creditLines: CreditLineService;
   transfers: TransferService;
+  reconciler: Reconciler;
 }
 
 export interface OperationRequest<B, Q> {

@@ -14,6 +14,7 @@ import { creditLineOperations } from './credit-lines';
 import { BASE_PATH, openApiDocument } from './openapi';
 import { GovernanceDeps, Operation, operation } from './operation';
 import { transferOperations } from './transfers';
+import { reconcileOperations } from './reconcile';
 import { validBody, validQuery } from './validate';
 
 export function governanceOperations(deps: GovernanceDeps): Operation[] {
@@ -23,6 +24,7 @@ export function governanceOperations(deps: GovernanceDeps): Operation[] {
     ...creditLineOperations(deps),
     ...transferOperations(deps),
     ...auditOperations(deps),
+    ...reconcileOperations(deps),
   ];
   let document: Record<string, unknown> | null = null;
   ops.push(operation({

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { seedDemo } from '../../src/demo';
+import { createReconciler } from '../../src/core/reconcile';
+import { createLogger } from '../../src/logger';
 import { TestCore, startTestCore, units } from '../helpers/core';
 
 describe('demo network', function () {
@@ -27,5 +29,8 @@ describe('demo network', function () {
     assert.equal(await core.accounts.balance(grn, g1), -units('2'));
     assert.equal(await core.accounts.balance(red, r1), units('5'));
     assert.equal(await seedDemo(core, () => {}), false);
+    // Every trader on the way, the one rippled through included, was left in line.
+    const reconciler = createReconciler({ ...core, db: core.storage.db, ledger: core.ledger, logger: createLogger('silent') });
+    assert.deepEqual(await reconciler.run(), []);
   });
 });

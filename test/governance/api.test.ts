@@ -161,6 +161,13 @@ describe('governance API over HTTP', function () {
     assert.deepEqual([unblock.action, unblock.after], ['community.unblock', { status: 'active' }]);
   });
 
+  it('reconciles the hub with the ledger on demand: in step after the payments above', async () => {
+    const r = ok(await call('POST', '/reconcile', { body: { repair: false } }), 200, 'DriftReport');
+    assert.deepEqual(r.drift, []);
+    const bad = await call('POST', '/reconcile', { body: { repair: 'yes' } });
+    assert.equal(bad.status, 400);
+  });
+
   it('answers 401 with WWW-Authenticate without a token or with a wrong one, and changes nothing', async () => {
     const none = await call('GET', '/communities', { token: null });
     assert.equal(none.status, 401);
@@ -292,6 +299,7 @@ describe('governance API over HTTP', function () {
       'GET /openapi.json',
       'POST /communities',
       'POST /communities/{code}/accounts',
+      'POST /reconcile',
       'POST /transfers',
       'PUT /communities/{code}/accounts/{account}/limits',
       'PUT /communities/{code}/credit-lines/{peer}',

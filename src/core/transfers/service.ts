@@ -7,11 +7,12 @@
  *   same key is refused), and one transfer is processed by one task at a time;
  * - the hash and envelope of every submission are committed before it is sent, so
  *   after a crash recovery asks the ledger what became of that exact envelope, and pays
- *   anew only once it can never apply;
+ *   anew only once it can never apply; an envelope carrying several transfers is
+ *   recorded for all of them in one database transaction (see `record`);
  * - state changes are compare-and-set on the expected state.
  */
 import crypto from 'node:crypto';
-import { Database } from '../../db/database';
+import { Database, enterCommunity } from '../../db/database';
 import { Logger } from '../../logger';
 import { Keyring } from '../keys';
 import { Ledger, LedgerError, PaymentOrder, Quote, isLedgerError } from '../ledger';
@@ -70,6 +71,7 @@ export function createTransferService(deps: {
   db: Database; ledger: Ledger; keyring: Keyring; creditLines: CreditLineService; rebalancer: Rebalancer; logger: Logger;
   loadParty(communityId: string, accountId: string): Promise<Party>;
   loadCommunity(id: string): Promise<Community>;
+  communityByExternalIssuer(publicKey: string): Promise<Community | null>;
 }): TransferService {
   const { db, ledger, keyring, creditLines, rebalancer, logger } = deps;
   /** One task per transfer in this process: a retry joins the task already running. */
@@ -84,6 +86,57 @@ export function createTransferService(deps: {
     if (updated.length !== 1) throw new Error(`transfer ${t.id} is no longer in state ${from.join('/')}`);
     return updated[0];
   };
+
+  /**
+   * Record a submission before it is sent. The engine batches transfers into one
+   * envelope and calls each one's hook, all in the same turn, before sending it. Were
+   * they recorded one by one, a crash part-way would leave some batch-mates `new` while
+   * recovery of the others resubmits the envelope, which pays them too; they would then
+   * be paid again. So hooks for one envelope (one hash) are written together, in one
+   * transaction (RLS admits one community at a time: it is switched between them), and
+   * if any transfer is no longer in its expected state none is recorded and the
+   * envelope is not sent. One transaction per envelope also spares the database.
+   */
+  const recordings = new Map<string, Array<{ t: Transfer; patch: Partial<Transfer>; done(r: Transfer | Error): void }>>();
+  const RECORDABLE: TransferState[] = ['new', 'quoted', 'submitted'];
+  const flush = async (hash: string): Promise<void> => {
+    const group = recordings.get(hash) ?? [];
+    recordings.delete(hash);
+    try {
+      const byCommunity = [...group].sort((a, b) => a.t.communityId.localeCompare(b.t.communityId));
+      const rows = await db.hub(async (trx) => {
+        const out = new Map<string, Transfer>();
+        let community: string | null = null;
+        for (const g of byCommunity) {
+          if (g.t.communityId !== community) {
+            community = g.t.communityId;
+            await enterCommunity(trx, community);
+          }
+          const updated = await (Transfer.query(trx)
+            .patch({ ...g.patch, updatedAt: new Date() })
+            .where({ id: g.t.id })
+            .whereIn('state', RECORDABLE)
+            .returning('*') as unknown as Promise<Transfer[]>);
+          if (updated.length !== 1) throw new Error(`transfer ${g.t.id} is no longer in state ${RECORDABLE.join('/')}`);
+          out.set(g.t.id, updated[0]);
+        }
+        return out;
+      });
+      for (const g of group) g.done(rows.get(g.t.id)!);
+    } catch (err) {
+      for (const g of group) g.done(err as Error);
+    }
+  };
+  const record = (t: Transfer, patch: Partial<Transfer> & { ledgerHash: string }): Promise<Transfer> => new Promise((resolve, reject) => {
+    let group = recordings.get(patch.ledgerHash);
+    if (!group) {
+      group = [];
+      recordings.set(patch.ledgerHash, group);
+      // The engine calls every hook of the envelope synchronously: by the next turn all are here.
+      setImmediate(() => void flush(patch.ledgerHash));
+    }
+    group.push({ t, patch, done: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
+  });
 
   const reject = (t: Transfer, code: LedgerError | TransferError) =>
     move(t, ['new', 'quoted', 'submitted'], { state: 'rejected', errorCode: code });
@@ -120,6 +173,20 @@ export function createTransferService(deps: {
     return ledger.quoteRoute(from, to, via, amount);
   };
 
+  /**
+   * Keep the traders' offers right so trade can flow back: the payer's and payee's
+   * communities and every community the payment rippled through.
+   */
+  const rebalanceAfter = async (t: Transfer, payer: Party, payee: Party): Promise<void> => {
+    if (payer.community.id === payee.community.id) return;
+    rebalancer.schedule(payer.community);
+    rebalancer.schedule(payee.community);
+    for (const issuer of ledger.pathIssuers(t.path)) {
+      const c = await deps.communityByExternalIssuer(issuer);
+      if (c && c.id !== payer.community.id && c.id !== payee.community.id) rebalancer.schedule(c);
+    }
+  };
+
   /** Pay a transfer that has never been submitted, or whose last envelope can never apply. */
   const pay = async (t: Transfer, payer: Party, payee: Party): Promise<Transfer> => {
     if (blocked(payer) || blocked(payee)) return reject(t, LedgerError.Blocked);
@@ -133,17 +200,13 @@ export function createTransferService(deps: {
     }
     let current = t;
     const result = await ledger.pay(orderFor(t, payer, payee, sendMax, path), keyring.lookup(payer.community.id), async (s) => {
-      current = await move(current, ['new', 'quoted', 'submitted'], {
+      current = await record(current, {
         state: 'submitted', ledgerHash: s.hash, envelopeXdr: s.envelope, sendMax, sourceAmount: sendMax, path,
       });
     });
     if (isLedgerError(result)) return reject(current, refine(result, payer, payee));
     const settled = await move(current, ['submitted'], { state: 'settled', ledgerHash: result.hash, sourceAmount: result.sourceAmount });
-    // Keep the traders' offers right so trade can flow back.
-    if (payer.community.id !== payee.community.id) {
-      rebalancer.schedule(payer.community);
-      rebalancer.schedule(payee.community);
-    }
+    await rebalanceAfter(settled, payer, payee);
     return settled;
   };
 
@@ -156,8 +219,7 @@ export function createTransferService(deps: {
       if (r !== 'expired') {
         if (r.successful) {
           const settled = await move(t, ['submitted'], { state: 'settled' });
-          rebalancer.schedule(payer.community);
-          rebalancer.schedule(payee.community);
+          await rebalanceAfter(settled, payer, payee);
           return settled;
         }
         // The envelope failed as a whole; the failing operation may be a batch-mate's,

@@ -5,6 +5,7 @@ import * as accounts from './accounts';
 import * as creditLines from './credit-lines';
 import * as transfers from './transfers';
 import * as audit from './audit';
+import * as reconcile from './reconcile';
 import { Schema } from './schema';
 
 export const SCHEMAS: Schema<unknown>[] = [
@@ -14,4 +15,5 @@ export const SCHEMAS: Schema<unknown>[] = [
   creditLines.SetCreditLine, creditLines.CreditLine, creditLines.CreditLineList,
   transfers.CreateTransfer, transfers.Transfer,
   audit.AuditQuery, audit.AuditEntry, audit.AuditList,
+  reconcile.ReconcileRequest, reconcile.Drift, reconcile.DriftReport,
 ];

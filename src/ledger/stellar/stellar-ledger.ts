@@ -4,7 +4,7 @@
  * container, testnet or pubnet.
  */
 import { Horizon, Keypair, NotFoundError, TransactionBuilder } from '@stellar/stellar-sdk';
-import { localAsset as localAssetOf } from './assets';
+import { HOUR, assetFromId, localAsset as localAssetOf } from './assets';
 import { Ledger } from '../../core/ledger';
 import { Logger } from '../../logger';
 import { Redacted } from '../../vault/redacted';
@@ -71,6 +71,7 @@ export async function createStellarLedger(opts: StellarLedgerOptions): Promise<S
     quoteReceive: (from, to, amount) => payments.quoteReceive(server, from, to, amount),
     quoteSend: (from, to, amount) => payments.quoteSend(server, from, to, amount),
     quoteRoute: payments.quoteRoute,
+    pathIssuers: (path) => path.map(assetFromId).filter((a) => a.getCode() === HOUR).map((a) => a.getIssuer()),
     pay: (order, keys, onSubmit) => payments.pay(deps.submit, order, keys, onSubmit),
     inspectAccount: (c, publicKey) => currency.inspectAccount(deps, c, publicKey),
     traderLines: (c) => currency.traderLines(deps, c),

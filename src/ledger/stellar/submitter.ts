@@ -25,7 +25,10 @@ export interface SubmissionJob {
   signers: Keypair[];
   /** Never batched with other jobs (provisioning, or the retry of a failed op). */
   solo?: boolean;
-  /** Runs before each submission of an envelope carrying this job. */
+  /**
+   * Runs before each submission of an envelope carrying this job. The hooks of all jobs
+   * in one envelope are called in the same turn, and it is sent only once all resolve.
+   */
   onSubmit?: (s: { hash: string; envelope: string }) => Promise<void>;
 }
 
@@ -59,6 +62,12 @@ export interface SubmitterOptions {
 }
 
 const MAX_OPS = 100;
+/**
+ * Operations per batch. A fee bump counts as one more operation against a ledger's
+ * operation limit (stellar-core: inner ops + 1), so batches of 99 fill a 1,000-op
+ * ledger with ten envelopes where 100-op batches leave room for only nine (90 %).
+ */
+const BATCH_OPS = MAX_OPS - 1;
 const MAX_SIGNERS = 19; // 20 signatures per envelope, one is the channel's
 
 interface HorizonProblem {
@@ -163,7 +172,8 @@ export class Submitter {
       const next = this.queue[0];
       if (next.job.solo) break;
       const more = next.job.signers.filter((k) => !signers.has(k.publicKey()));
-      if (ops + next.job.ops.length > MAX_OPS || signers.size + more.length > MAX_SIGNERS) break;
+      // A lone job may carry up to MAX_OPS; jobs are only joined up to BATCH_OPS.
+      if (batch.length > 0 && (ops + next.job.ops.length > BATCH_OPS || signers.size + more.length > MAX_SIGNERS)) break;
       this.queue.shift();
       batch.push(next);
       ops += next.job.ops.length;
