@@ -68,7 +68,6 @@ export async function up(knex: Knex): Promise<void> {
     t.jsonb('path').notNullable().defaultTo('[]');
     t.text('state').notNullable().defaultTo('new');
     t.text('ledger_hash');
-    t.text('envelope_xdr');
     t.text('error_code');
     t.text('error_message');
     t.text('meta').notNullable().defaultTo('');
@@ -83,6 +82,16 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(`create policy payer_or_payee on transfers to intertrade_app
     using (community_id = current_community() or payee_community_id = current_community())
     with check (community_id = current_community())`);
+
+  // Every signed envelope the hub sent, by hash, written once before it is sent: after a
+  // crash, recovery asks the ledger about exactly this envelope. One envelope may carry
+  // the payments of many communities; its content is what the ledger publishes anyway.
+  await knex.schema.createTable('submissions', (t) => {
+    t.text('hash').primary();
+    t.text('envelope').notNullable();
+    t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+  });
+  await grantApp(knex, 'submissions', 'select, insert');
 
   // Hub-level secrets (sponsor, channel accounts), sealed directly under the master key.
   await knex.schema.createTable('hub_secrets', (t) => {
@@ -109,7 +118,7 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const t of ['audit_log', 'hub_secrets', 'transfers', 'credit_lines', 'accounts']) await knex.schema.dropTable(t);
+  for (const t of ['audit_log', 'hub_secrets', 'submissions', 'transfers', 'credit_lines', 'accounts']) await knex.schema.dropTable(t);
   await knex.schema.alterTable('communities', (t) => {
     t.dropColumn('rate_n');
     t.dropColumn('rate_d');

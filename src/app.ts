@@ -44,6 +44,7 @@ export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; lo
   const communities = createCommunityService({ db, vault, ledger, keyring, accounts, logger });
   const creditLines = createCreditLineService({ db, ledger, keyring });
   const rebalancer = createRebalancer({ ledger, keyring, logger });
+  const byIssuer = new Map<string, string>();
   const transfers = createTransferService({
     db, ledger, keyring, creditLines, rebalancer, logger,
     async loadParty(communityId, accountId) {
@@ -54,8 +55,16 @@ export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; lo
       return { community, account };
     },
     async communityByExternalIssuer(publicKey) {
-      const all = await communities.list();
-      return all.find((c) => (c.ledgerAccounts as { externalIssuer?: string }).externalIssuer === publicKey) ?? null;
+      // A community's external issuer never changes: remember whose it is (the community
+      // itself is read fresh, its rate may have changed), reload the map on a miss.
+      let id = byIssuer.get(publicKey);
+      if (!id) {
+        for (const c of await communities.list()) byIssuer.set((c.ledgerAccounts as { externalIssuer?: string }).externalIssuer ?? '', c.id);
+        id = byIssuer.get(publicKey);
+      }
+      if (!id) return null;
+      const c = await communities.getById(id);
+      return isCommunityError(c) ? null : c;
     },
     async loadCommunity(id) {
       const community = await communities.getById(id);

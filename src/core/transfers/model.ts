@@ -29,9 +29,8 @@ export class Transfer extends BaseModel {
   sendMax!: bigint | null;
   path!: string[];
   state!: TransferState;
-  /** Hash and envelope of the last submission, recorded before it was sent. */
+  /** Hash of the last submission, recorded before it was sent (its envelope: `submissions`). */
   ledgerHash!: string | null;
-  envelopeXdr!: string | null;
   errorCode!: string | null;
   errorMessage!: string | null;
   meta!: string;

@@ -12,7 +12,8 @@
  * - state changes are compare-and-set on the expected state.
  */
 import crypto from 'node:crypto';
-import { Database, enterCommunity } from '../../db/database';
+import { Database } from '../../db/database';
+import { createGroupedWriter } from './grouped-writes';
 import { Logger } from '../../logger';
 import { Keyring } from '../keys';
 import { Ledger, LedgerError, PaymentOrder, Quote, isLedgerError } from '../ledger';
@@ -87,59 +88,11 @@ export function createTransferService(deps: {
     return updated[0];
   };
 
-  /**
-   * Record a submission before it is sent. The engine batches transfers into one
-   * envelope and calls each one's hook, all in the same turn, before sending it. Were
-   * they recorded one by one, a crash part-way would leave some batch-mates `new` while
-   * recovery of the others resubmits the envelope, which pays them too; they would then
-   * be paid again. So hooks for one envelope (one hash) are written together, in one
-   * transaction (RLS admits one community at a time: it is switched between them), and
-   * if any transfer is no longer in its expected state none is recorded and the
-   * envelope is not sent. One transaction per envelope also spares the database.
-   */
-  const recordings = new Map<string, Array<{ t: Transfer; patch: Partial<Transfer>; done(r: Transfer | Error): void }>>();
-  const RECORDABLE: TransferState[] = ['new', 'quoted', 'submitted'];
-  const flush = async (hash: string): Promise<void> => {
-    const group = recordings.get(hash) ?? [];
-    recordings.delete(hash);
-    try {
-      const byCommunity = [...group].sort((a, b) => a.t.communityId.localeCompare(b.t.communityId));
-      const rows = await db.hub(async (trx) => {
-        const out = new Map<string, Transfer>();
-        let community: string | null = null;
-        for (const g of byCommunity) {
-          if (g.t.communityId !== community) {
-            community = g.t.communityId;
-            await enterCommunity(trx, community);
-          }
-          const updated = await (Transfer.query(trx)
-            .patch({ ...g.patch, updatedAt: new Date() })
-            .where({ id: g.t.id })
-            .whereIn('state', RECORDABLE)
-            .returning('*') as unknown as Promise<Transfer[]>);
-          if (updated.length !== 1) throw new Error(`transfer ${g.t.id} is no longer in state ${RECORDABLE.join('/')}`);
-          out.set(g.t.id, updated[0]);
-        }
-        return out;
-      });
-      for (const g of group) g.done(rows.get(g.t.id)!);
-    } catch (err) {
-      for (const g of group) g.done(err as Error);
-    }
-  };
-  const record = (t: Transfer, patch: Partial<Transfer> & { ledgerHash: string }): Promise<Transfer> => new Promise((resolve, reject) => {
-    let group = recordings.get(patch.ledgerHash);
-    if (!group) {
-      group = [];
-      recordings.set(patch.ledgerHash, group);
-      // The engine calls every hook of the envelope synchronously: by the next turn all are here.
-      setImmediate(() => void flush(patch.ledgerHash));
-    }
-    group.push({ t, patch, done: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
-  });
+  const grouped = createGroupedWriter(db);
+  const UNSETTLED: TransferState[] = ['new', 'quoted', 'submitted'];
 
   const reject = (t: Transfer, code: LedgerError | TransferError) =>
-    move(t, ['new', 'quoted', 'submitted'], { state: 'rejected', errorCode: code });
+    move(t, UNSETTLED, { state: 'rejected', errorCode: code });
 
   const blocked = (p: Party) => p.community.status === 'blocked' || p.account.status === 'blocked';
 
@@ -181,9 +134,11 @@ export function createTransferService(deps: {
     if (payer.community.id === payee.community.id) return;
     rebalancer.schedule(payer.community);
     rebalancer.schedule(payee.community);
+    const ends = new Set([payer.community, payee.community].map((c) => currencyOf(c).accounts.externalIssuer));
     for (const issuer of ledger.pathIssuers(t.path)) {
+      if (ends.has(issuer)) continue;
       const c = await deps.communityByExternalIssuer(issuer);
-      if (c && c.id !== payer.community.id && c.id !== payee.community.id) rebalancer.schedule(c);
+      if (c) rebalancer.schedule(c);
     }
   };
 
@@ -200,12 +155,13 @@ export function createTransferService(deps: {
     }
     let current = t;
     const result = await ledger.pay(orderFor(t, payer, payee, sendMax, path), keyring.lookup(payer.community.id), async (s) => {
-      current = await record(current, {
-        state: 'submitted', ledgerHash: s.hash, envelopeXdr: s.envelope, sendMax, sourceAmount: sendMax, path,
-      });
+      // Recorded before the envelope is sent: the envelope once, each transfer's hash.
+      current = await grouped.write(s.hash, current, { state: 'submitted', ledgerHash: s.hash, sendMax, sourceAmount: sendMax, path },
+        UNSETTLED, async (trx) => { await trx('submissions').insert({ hash: s.hash, envelope: s.envelope }).onConflict('hash').ignore(); });
     });
     if (isLedgerError(result)) return reject(current, refine(result, payer, payee));
-    const settled = await move(current, ['submitted'], { state: 'settled', ledgerHash: result.hash, sourceAmount: result.sourceAmount });
+    const settled = await grouped.write(`settled:${result.hash}`, current,
+      { state: 'settled', ledgerHash: result.hash, sourceAmount: result.sourceAmount }, ['submitted']);
     await rebalanceAfter(settled, payer, payee);
     return settled;
   };
@@ -214,8 +170,11 @@ export function createTransferService(deps: {
   const process = async (t: Transfer, parties?: { payer: Party; payee: Party }): Promise<Transfer> => {
     const payer = parties?.payer ?? await deps.loadParty(t.communityId, t.payerAccountId);
     const payee = parties?.payee ?? await deps.loadParty(t.payeeCommunityId, t.payeeAccountId);
-    if (t.state === 'submitted' && t.ledgerHash && t.envelopeXdr) {
-      const r = await ledger.recover(t.ledgerHash, t.envelopeXdr);
+    const envelope = t.state === 'submitted' && t.ledgerHash
+      ? await db.hub(async (trx) => (await trx('submissions').where({ hash: t.ledgerHash }).first('envelope'))?.envelope as string | undefined)
+      : undefined;
+    if (t.ledgerHash && envelope) {
+      const r = await ledger.recover(t.ledgerHash, envelope);
       if (r !== 'expired') {
         if (r.successful) {
           const settled = await move(t, ['submitted'], { state: 'settled' });
@@ -264,19 +223,12 @@ export function createTransferService(deps: {
       if (req.payer.account.id === req.payee.account.id) return TransferError.SameAccount;
       if (req.payer.community.ledgerStatus !== 'ready' || req.payee.community.ledgerStatus !== 'ready') return TransferError.NotReady;
       const hash = requestHash(req);
-      const t = await db.community(req.payer.community.id, async (trx) => {
-        // Insert, or find the transfer an earlier request with this key created.
-        const [row] = await trx('transfers')
-          .insert({
-            community_id: req.payer.community.id, payee_community_id: req.payee.community.id,
-            idempotency_key: req.idempotencyKey, request_hash: hash,
-            payer_account_id: req.payer.account.id, payee_account_id: req.payee.account.id,
-            amount: req.amount.toString(), meta: req.meta ?? '',
-          })
-          .onConflict('idempotency_key').ignore()
-          .returning('*');
-        if (row) return Transfer.fromDatabaseJson(row);
-        return (await Transfer.query(trx).findOne({ idempotency_key: req.idempotencyKey })) ?? null;
+      // Insert, or find the transfer an earlier request with this key created.
+      const t = await grouped.insertOrFind({
+        community_id: req.payer.community.id, payee_community_id: req.payee.community.id,
+        idempotency_key: req.idempotencyKey, request_hash: hash,
+        payer_account_id: req.payer.account.id, payee_account_id: req.payee.account.id,
+        amount: req.amount.toString(), meta: req.meta ?? '',
       });
       if (!t) return TransferError.IdempotencyConflict; // the key belongs to another community's transfer
       if (t.requestHash !== hash) return TransferError.IdempotencyConflict;

@@ -28,9 +28,24 @@ export interface CurrencyDeps {
 const amount = (stroops: bigint): string => formatAmount(stroops);
 const stroops = (s: string): bigint => parseAmount(s, { allowZero: true }) as bigint;
 
+/**
+ * Deriving a keypair from its secret costs a scalar multiplication; an admin key signs
+ * every payment of its community. Derived keypairs are kept by public key (a public
+ * key has one secret).
+ */
+const derived = new Map<string, Keypair>();
+
 export async function keypairs(keys: KeyLookup, ...publicKeys: string[]): Promise<Keypair[]> {
   const out: Keypair[] = [];
-  for (const pk of new Set(publicKeys)) out.push(Keypair.fromSecret((await keys(pk)).reveal()));
+  for (const pk of new Set(publicKeys)) {
+    let kp = derived.get(pk);
+    if (!kp) {
+      kp = Keypair.fromSecret((await keys(pk)).reveal());
+      if (kp.publicKey() !== pk) throw new Error(`the key stored for ${pk} belongs to ${kp.publicKey()}`);
+      derived.set(pk, kp);
+    }
+    out.push(kp);
+  }
   return out;
 }
 

@@ -1,0 +1,139 @@
+/**
+ * Writes of many transfers, grouped into one transaction per turn.
+ *
+ * New transfers that arrive together are inserted together (concurrent requests cost
+ * one transaction, not one each). State changes of the transfers that share one
+ * envelope are written together.
+ *
+ * The submission engine batches transfers into one envelope and runs every one's
+ * submit hook in the same turn, and settles them all in the same turn too. Writing
+ * them one by one would be wrong and slow: wrong, because a crash part-way through the
+ * "submitted" writes would leave batch-mates `new` while recovery of the others
+ * resubmits the envelope, which pays them too, and they would later be paid again;
+ * slow, because a batch of 99 would cost 99 transactions. So each group (one envelope)
+ * is written in one transaction on the next turn: every row compare-and-set on its
+ * expected state, switching community between rows (RLS admits one at a time), and if
+ * any row is not where it should be, nothing is written.
+ */
+import { Database, Trx, enterCommunity } from '../../db/database';
+import { Transfer, TransferState } from './model';
+
+interface Pending {
+  t: Transfer;
+  patch: Partial<Transfer>;
+  from: TransferState[];
+  done(r: Transfer | Error): void;
+}
+
+/** A new transfer as it is first written (snake_case columns, amounts as strings). */
+export interface NewTransferRow {
+  community_id: string;
+  payee_community_id: string;
+  idempotency_key: string;
+  request_hash: string;
+  payer_account_id: string;
+  payee_account_id: string;
+  amount: string;
+  meta: string;
+}
+
+export interface GroupedWriter {
+  /**
+   * Insert a new transfer, or find the one an earlier request with the same key made
+   * (null: the key belongs to another community's transfer). Requests arriving in the
+   * same turn share one transaction.
+   */
+  insertOrFind(row: NewTransferRow): Promise<Transfer | null>;
+  /**
+   * Patch `t` (expected in one of `from`) together with every other write of the same
+   * `group` made in this turn. `once` runs first in that transaction, once per group.
+   */
+  write(group: string, t: Transfer, patch: Partial<Transfer>, from: TransferState[], once?: (trx: Trx) => Promise<void>): Promise<Transfer>;
+}
+
+export function createGroupedWriter(db: Database): GroupedWriter {
+  const groups = new Map<string, { pending: Pending[]; once?: (trx: Trx) => Promise<void> }>();
+
+  const flush = async (key: string): Promise<void> => {
+    const group = groups.get(key)!;
+    groups.delete(key);
+    try {
+      const ordered = [...group.pending].sort((a, b) => a.t.communityId.localeCompare(b.t.communityId));
+      const rows = await db.hub(async (trx) => {
+        await group.once?.(trx);
+        const out = new Map<string, Transfer>();
+        let community: string | null = null;
+        for (const p of ordered) {
+          if (p.t.communityId !== community) {
+            community = p.t.communityId;
+            await enterCommunity(trx, community);
+          }
+          const updated = await (Transfer.query(trx)
+            .patch({ ...p.patch, updatedAt: new Date() })
+            .where({ id: p.t.id })
+            .whereIn('state', p.from)
+            .returning('*') as unknown as Promise<Transfer[]>);
+          if (updated.length !== 1) throw new Error(`transfer ${p.t.id} is no longer in state ${p.from.join('/')}`);
+          out.set(p.t.id, updated[0]);
+        }
+        return out;
+      });
+      for (const p of group.pending) p.done(rows.get(p.t.id)!);
+    } catch (err) {
+      for (const p of group.pending) p.done(err as Error);
+    }
+  };
+
+  let inserts: Array<{ row: NewTransferRow; done(r: Transfer | null | Error): void }> | null = null;
+  const flushInserts = async (): Promise<void> => {
+    const batch = inserts!;
+    inserts = null;
+    try {
+      const found = await db.hub(async (trx) => {
+        const out = new Map<string, Transfer>();
+        const byCommunity = new Map<string, NewTransferRow[]>();
+        for (const { row } of batch) byCommunity.set(row.community_id, [...(byCommunity.get(row.community_id) ?? []), row]);
+        for (const [community, rows] of byCommunity) {
+          await enterCommunity(trx, community);
+          const inserted = await trx('transfers').insert(rows).onConflict('idempotency_key').ignore().returning('*');
+          for (const r of inserted) out.set(r.idempotency_key as string, Transfer.fromDatabaseJson(r));
+          const missing = rows.map((r) => r.idempotency_key).filter((k) => !out.has(k));
+          if (missing.length > 0) {
+            for (const r of await trx('transfers').whereIn('idempotency_key', missing)) {
+              out.set(r.idempotency_key as string, Transfer.fromDatabaseJson(r));
+            }
+          }
+        }
+        return out;
+      });
+      for (const b of batch) b.done(found.get(b.row.idempotency_key) ?? null);
+    } catch (err) {
+      for (const b of batch) b.done(err as Error);
+    }
+  };
+
+  return {
+    insertOrFind(row) {
+      return new Promise((resolve, reject) => {
+        if (!inserts) {
+          inserts = [];
+          setImmediate(() => void flushInserts());
+        }
+        inserts.push({ row, done: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
+      });
+    },
+
+    write(key, t, patch, from, once) {
+      return new Promise((resolve, reject) => {
+        let group = groups.get(key);
+        if (!group) {
+          group = { pending: [], once };
+          groups.set(key, group);
+          // Every write of the group arrives in this turn (see above): flush on the next.
+          setImmediate(() => void flush(key));
+        }
+        group.pending.push({ t, patch, from, done: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
+      });
+    },
+  };
+}
