@@ -135,10 +135,11 @@ export interface Ledger {
    */
   pay(order: PaymentOrder, keys: KeyLookup, onSubmit?: SubmitHook): Promise<Settlement | LedgerError>;
   /**
-   * Recovery after a crash: what became of a recorded envelope. Resubmits it if the
-   * ledger does not know it and it can still apply; `expired` means it never applied
-   * and never will, so the order may be paid anew.
+   * Recovery after a crash: what became of a recorded envelope carrying `order`.
+   * Resubmits it if the ledger does not know it and it can still apply; `expired` means
+   * it never applied and never will, so the order may be paid anew.
    */
-  recover(hash: string, envelope: string): Promise<{ successful: boolean; ledger: number; code?: string } | 'expired'>;
+  recover(hash: string, envelope: string, order: PaymentOrder):
+    Promise<{ successful: boolean; ledger: number; code?: string; /** what the order's payer actually paid */ sourceAmount?: bigint } | 'expired'>;
   close(): Promise<void>;
 }

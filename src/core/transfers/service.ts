@@ -110,20 +110,43 @@ export function createTransferService(deps: {
    * The ledger's best path, or, when its search finds none (Horizon explores 3 hops),
    * the hub's own route through its credit-line graph, up to 4 lines long.
    */
-  const quote = async (payer: Party, payee: Party, amount: bigint): Promise<Quote | LedgerError> => {
+  /**
+   * Routes recently found between two communities (the communities in between, by id).
+   * Paying again along a known route needs no path search: it is priced from the
+   * current rates, and the ledger charges the exact book price, never more than that.
+   * An entry lives ROUTE_TTL_MS and is dropped as soon as a payment along it is refused.
+   */
+  const routes = new Map<string, { via: string[]; until: number }>();
+  const ROUTE_TTL_MS = 10_000;
+  const routeKey = (payer: Party, payee: Party) => `${payer.community.id}>${payee.community.id}`;
+
+  const viaCurrencies = (ids: string[]) => Promise.all(ids.map(async (id) => currencyOf(await deps.loadCommunity(id))));
+
+  const quote = async (payer: Party, payee: Party, amount: bigint, opts: { forPayment: boolean }): Promise<Quote | LedgerError> => {
     const from = { currency: currencyOf(payer.community), publicKey: payer.account.publicKey };
     const to = { currency: currencyOf(payee.community), publicKey: payee.account.publicKey };
+    // Only a payment may use a known route: an explicit quote is the book's exact price.
+    const known = opts.forPayment ? routes.get(routeKey(payer, payee)) : undefined;
+    if (known && known.until > Date.now()) return ledger.quoteRoute(from, to, await viaCurrencies(known.via), amount);
     const q = await ledger.quoteReceive(from, to, amount);
+    if (!isLedgerError(q)) {
+      const ends = new Set([from.currency.accounts.externalIssuer, to.currency.accounts.externalIssuer]);
+      const via: string[] = [];
+      for (const issuer of ledger.pathIssuers(q.path)) {
+        if (ends.has(issuer)) continue;
+        const c = await deps.communityByExternalIssuer(issuer);
+        if (!c) return q; // a path through a currency the hub does not know: do not remember it
+        via.push(c.id);
+      }
+      routes.set(routeKey(payer, payee), { via, until: Date.now() + ROUTE_TTL_MS });
+      return q;
+    }
     if (q !== LedgerError.NoPath) return q;
     const route = creditLines.route(payer.community.id, payee.community.id);
     if (!route) return LedgerError.NoPath;
     // A direct line is always within the ledger's search: finding nothing means it is full.
     if (route.length === 2) return LedgerError.CreditLineFull;
-    const via = await Promise.all(route.slice(1, -1).map(async (id) => {
-      const c = await deps.loadCommunity(id);
-      return currencyOf(c);
-    }));
-    return ledger.quoteRoute(from, to, via, amount);
+    return ledger.quoteRoute(from, to, await viaCurrencies(route.slice(1, -1)), amount);
   };
 
   /**
@@ -148,7 +171,7 @@ export function createTransferService(deps: {
     let sendMax = t.amount;
     let path: string[] = [];
     if (payer.community.id !== payee.community.id) {
-      const q = await quote(payer, payee, t.amount);
+      const q = await quote(payer, payee, t.amount, { forPayment: true });
       if (isLedgerError(q)) return reject(t, refine(q, payer, payee));
       sendMax = q.sourceAmount;
       path = q.path;
@@ -159,7 +182,10 @@ export function createTransferService(deps: {
       current = await grouped.write(s.hash, current, { state: 'submitted', ledgerHash: s.hash, sendMax, sourceAmount: sendMax, path },
         UNSETTLED, async (trx) => { await trx('submissions').insert({ hash: s.hash, envelope: s.envelope }).onConflict('hash').ignore(); });
     });
-    if (isLedgerError(result)) return reject(current, refine(result, payer, payee));
+    if (isLedgerError(result)) {
+      routes.delete(routeKey(payer, payee)); // the route may be full or re-priced: search again next time
+      return reject(current, refine(result, payer, payee));
+    }
     const settled = await grouped.write(`settled:${result.hash}`, current,
       { state: 'settled', ledgerHash: result.hash, sourceAmount: result.sourceAmount }, ['submitted']);
     await rebalanceAfter(settled, payer, payee);
@@ -174,10 +200,10 @@ export function createTransferService(deps: {
       ? await db.hub(async (trx) => (await trx('submissions').where({ hash: t.ledgerHash }).first('envelope'))?.envelope as string | undefined)
       : undefined;
     if (t.ledgerHash && envelope) {
-      const r = await ledger.recover(t.ledgerHash, envelope);
+      const r = await ledger.recover(t.ledgerHash, envelope, orderFor(t, payer, payee, t.sendMax ?? t.amount, t.path));
       if (r !== 'expired') {
         if (r.successful) {
-          const settled = await move(t, ['submitted'], { state: 'settled' });
+          const settled = await move(t, ['submitted'], { state: 'settled', ...(r.sourceAmount !== undefined ? { sourceAmount: r.sourceAmount } : {}) });
           await rebalanceAfter(settled, payer, payee);
           return settled;
         }
@@ -213,7 +239,7 @@ export function createTransferService(deps: {
       if (payer.account.id === payee.account.id) return TransferError.SameAccount;
       if (blocked(payer) || blocked(payee)) return LedgerError.Blocked;
       if (payer.community.id === payee.community.id) return { sourceAmount: amount, amount, path: [] };
-      const q = await quote(payer, payee, amount);
+      const q = await quote(payer, payee, amount, { forPayment: false });
       if (isLedgerError(q)) return refine(q, payer, payee);
       return { sourceAmount: q.sourceAmount, amount, path: q.path };
     },

@@ -3,12 +3,12 @@
  * within a currency, a strict-receive path payment across currencies
  * (A → HOUR(A) → … → HOUR(B) → B). Ledger result codes become the core's errors here.
  */
-import { Asset, Horizon, Operation, xdr } from '@stellar/stellar-sdk';
+import { Asset, FeeBumpTransaction, Horizon, Operation, Transaction, xdr } from '@stellar/stellar-sdk';
 import { formatAmount, fromHour, parseAmount, toHour } from '../../core/amounts';
 import { Endpoint, KeyLookup, LedgerCurrency, LedgerError, PaymentOrder, Quote, Settlement, SubmitHook } from '../../core/ledger';
 import { assetFromId, assetFromRecord, assetId, hourAsset, localAsset } from './assets';
 import { keypairs } from './currency';
-import { JobOutcome, SubmissionJob } from './submitter';
+import { JobOutcome, SubmissionJob, operationResults } from './submitter';
 
 const stroops = (s: string): bigint => parseAmount(s, { allowZero: true }) as bigint;
 
@@ -64,7 +64,7 @@ export function quoteRoute(from: Endpoint, to: Endpoint, via: LedgerCurrency[], 
 }
 
 /** What the payer actually paid: the first hop's claims, or the amount of a plain payment. */
-function paidBy(result: xdr.OperationResult, source: Asset, fallback: bigint): bigint {
+export function paidBy(result: xdr.OperationResult, source: Asset, fallback: bigint): bigint {
   const tr = result.tr();
   if (tr.switch().name !== 'pathPaymentStrictReceive') return fallback;
   const offers = tr.pathPaymentStrictReceiveResult().success().offers();
@@ -75,6 +75,20 @@ function paidBy(result: xdr.OperationResult, source: Asset, fallback: bigint): b
     if (Asset.fromOperation(v.assetBought()).equals(source)) paid += BigInt(v.amountBought().toString());
   }
   return paid;
+}
+
+/**
+ * What the payer of `order` paid in a settled envelope: its operation is found by
+ * payer, payee and amount (batch-mates with the same three paid the same price).
+ */
+export function paidInEnvelope(envelope: Transaction | FeeBumpTransaction, resultXdr: string, order: PaymentOrder): bigint | undefined {
+  const inner = envelope instanceof FeeBumpTransaction ? envelope.innerTransaction : envelope;
+  const amount = formatAmount(order.destAmount);
+  const i = inner.operations.findIndex((op) => op.source === order.from.publicKey
+    && (op.type === 'pathPaymentStrictReceive' ? op.destination === order.to.publicKey && op.destAmount === amount
+      : op.type === 'payment' ? op.destination === order.to.publicKey && op.amount === amount : false));
+  if (i < 0) return undefined;
+  return paidBy(operationResults(resultXdr)[i], localAsset(order.from.currency), order.destAmount);
 }
 
 export async function pay(

@@ -29,10 +29,10 @@ export interface StellarLedger extends Ledger {
   backlog(): number;
 }
 
-async function findTransaction(server: Horizon.Server, hash: string): Promise<{ successful: boolean; ledger: number } | null> {
+async function findTransaction(server: Horizon.Server, hash: string): Promise<{ successful: boolean; ledger: number; resultXdr: string } | null> {
   try {
     const tx = await server.transactions().transaction(hash).call();
-    return { successful: tx.successful, ledger: tx.ledger_attr };
+    return { successful: tx.successful, ledger: tx.ledger_attr, resultXdr: tx.result_xdr };
   } catch (e) {
     if (e instanceof NotFoundError) return null;
     throw e;
@@ -76,20 +76,28 @@ export async function createStellarLedger(opts: StellarLedgerOptions): Promise<S
     inspectAccount: (c, publicKey) => currency.inspectAccount(deps, c, publicKey),
     traderLines: (c) => currency.traderLines(deps, c),
     offerDrift: (c) => currency.offerDrift(deps, c),
-    findTransaction: (hash) => findTransaction(server, hash),
-    async recover(hash, envelope) {
-      const find = () => findTransaction(server, hash);
-      const known = await find();
+    async findTransaction(hash) {
+      const tx = await findTransaction(server, hash);
+      return tx && { successful: tx.successful, ledger: tx.ledger };
+    },
+    async recover(hash, envelopeXdr, order) {
+      const envelope = TransactionBuilder.fromXDR(envelopeXdr, opts.passphrase);
+      const found = async () => {
+        const tx = await findTransaction(server, hash);
+        if (!tx) return null;
+        return { ...tx, sourceAmount: tx.successful ? payments.paidInEnvelope(envelope, tx.resultXdr, order) : undefined };
+      };
+      const known = await found();
       if (known) return known;
       try {
-        const res = await server.submitTransaction(TransactionBuilder.fromXDR(envelope, opts.passphrase), { skipMemoRequiredCheck: true });
-        return { successful: true, ledger: res.ledger };
+        const res = await server.submitTransaction(envelope, { skipMemoRequiredCheck: true });
+        return { successful: true, ledger: res.ledger, sourceAmount: payments.paidInEnvelope(envelope, res.result_xdr, order) };
       } catch (e) {
         const codes = (e as { response?: { data?: { extras?: { result_codes?: { transaction?: string; inner_transaction?: string; operations?: string[] } } } } })
           .response?.data?.extras?.result_codes;
         const code = codes?.inner_transaction ?? codes?.transaction;
         if (code === 'tx_failed') return { successful: false, ledger: 0, code: codes?.operations?.find((c) => c !== 'op_success') };
-        if (code === 'tx_too_late' || code === 'tx_bad_seq') return (await find()) ?? 'expired';
+        if (code === 'tx_too_late' || code === 'tx_bad_seq') return (await found()) ?? 'expired';
         throw e;
       }
     },

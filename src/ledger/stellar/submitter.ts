@@ -82,7 +82,7 @@ function problemOf(err: unknown): HorizonProblem | null {
 }
 
 /** Results of the operations of a (possibly fee-bumped) transaction result. */
-function operationResults(resultXdr: string): xdr.OperationResult[] {
+export function operationResults(resultXdr: string): xdr.OperationResult[] {
   const r = xdr.TransactionResult.fromXDR(resultXdr, 'base64').result();
   const arm = r.switch().name;
   if (arm === 'txFeeBumpInnerSuccess' || arm === 'txFeeBumpInnerFailed') {
