@@ -20,6 +20,7 @@ import { Ledger } from './core/ledger';
 import { isCommunityError } from './core/communities/errors';
 import { isAccountError } from './core/accounts/errors';
 import { StellarLedger, createStellarLedger } from './ledger/stellar/stellar-ledger';
+import { HubKeyStore } from './ledger/stellar/hub-accounts';
 import { createMetrics } from './http/metrics';
 import { createHttpApp, listen } from './http/server';
 import { healthRouter } from './http/health';
@@ -76,6 +77,14 @@ export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; lo
   return { keyring, accounts, communities, creditLines, transfers, rebalancer, reconciler };
 }
 
+/** The hub's own keys (sponsor, channels), sealed in the vault under the master key. */
+export function vaultHubKeys(db: Database, vault: Vault): HubKeyStore {
+  return {
+    load: (name) => db.hub((trx) => vault.openHubSecret(trx, name)),
+    save: (name, publicKey, secret) => db.hub((trx) => vault.sealHubSecret(trx, name, publicKey, secret.reveal())),
+  };
+}
+
 /** The Stellar ledger adapter, its hub keys (sponsor, channels) sealed in the vault. */
 export function openLedger(config: Config, network: StellarNetwork, db: Database, vault: Vault, logger: Logger): Promise<StellarLedger> {
   return createStellarLedger({
@@ -84,10 +93,7 @@ export function openLedger(config: Config, network: StellarNetwork, db: Database
     friendbotUrl: network.embedded ? `${network.horizonUrl}/friendbot` : config.friendbotUrl,
     channels: config.stellarChannels,
     logger,
-    hubKeys: {
-      load: (name) => db.hub((trx) => vault.openHubSecret(trx, name)),
-      save: (name, publicKey, secret) => db.hub((trx) => vault.sealHubSecret(trx, name, publicKey, secret.reveal())),
-    },
+    hubKeys: vaultHubKeys(db, vault),
   });
 }
 

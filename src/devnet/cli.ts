@@ -3,19 +3,11 @@
  * Stellar tool can point at it; and `startDevnet` for running it inside the hub.
  */
 import { AddressInfo } from 'node:net';
-import { Devnet } from './network';
+import { Devnet, DevnetOptions } from './network';
 import { createHorizonServer } from './horizon/server';
 
-/** The README's DevnetOptions, plus where to listen. */
-export interface StartOptions {
-  passphrase?: string;
-  baseFee?: number;
-  baseReserve?: bigint;
-  /** 'instant' (default): close on every submission; N: every N ms. */
-  close?: 'instant' | number;
-  maxOpsPerLedger?: number;
-  /** Durability; absent = memory only. */
-  dataDir?: string;
+/** The Devnet's options, plus where to listen. */
+export interface StartOptions extends DevnetOptions {
   /** 0 picks a free port. Default 8000 (Horizon's). */
   port?: number;
   /** Default 127.0.0.1: the devnet's root secret is public knowledge. */

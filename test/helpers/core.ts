@@ -3,7 +3,7 @@
  * a devnet over HTTP, the Stellar adapter and the domain services, as app.ts wires them.
  */
 import assert from 'node:assert/strict';
-import { Core, buildCore } from '../../src/app';
+import { Core, buildCore, vaultHubKeys } from '../../src/app';
 import { isAccountError } from '../../src/core/accounts/errors';
 import { Account } from '../../src/core/accounts/model';
 import { parseAmount } from '../../src/core/amounts';
@@ -17,6 +17,22 @@ import { TestNetwork, startTestNetwork } from '../devnet/harness';
 import { TestStorage, openTestStorage } from './storage';
 
 export const units = (s: string): bigint => parseAmount(s, { allowZero: true }) as bigint;
+
+/** Create communities and members that must exist (a test fails at once if not). */
+export function partyHelpers(core: Core, actor: string) {
+  return {
+    async community(code: string, o: Partial<CreateCommunityInput> = {}): Promise<Community> {
+      const c = await core.communities.create({ code, name: `Community ${code}`, kind: 'hosted', ...o }, actor);
+      assert.ok(!isCommunityError(c), c as string);
+      return c;
+    },
+    async member(c: Community, creditLimit = '100', maxBalance = '1000', code?: string): Promise<Party> {
+      const a = await core.accounts.create(c, { creditLimit, maxBalance, code }, actor);
+      assert.ok(!isAccountError(a), a as string);
+      return { community: c, account: a as Account };
+    },
+  };
+}
 
 export interface TestCore extends Core {
   net: TestNetwork;
@@ -36,25 +52,12 @@ export async function startTestCore(opts: { channels?: number; net?: TestNetwork
   const ledger = await createStellarLedger({
     horizonUrl: net.url, passphrase: net.passphrase, friendbotUrl: `${net.url}/friendbot`,
     channels: opts.channels ?? 4, logger,
-    hubKeys: {
-      load: (name) => storage.db.hub((trx) => storage.vault.openHubSecret(trx, name)),
-      save: (name, pk, secret) => storage.db.hub((trx) => storage.vault.sealHubSecret(trx, name, pk, secret.reveal())),
-    },
+    hubKeys: vaultHubKeys(storage.db, storage.vault),
   });
   const core = buildCore({ db: storage.db, vault: storage.vault, ledger, logger });
   await core.creditLines.load();
   return {
-    ...core, net, storage, ledger,
-    async community(code, o = {}) {
-      const c = await core.communities.create({ code, name: `Community ${code}`, kind: 'hosted', ...o }, 'test');
-      assert.ok(!isCommunityError(c), c as string);
-      return c;
-    },
-    async member(c, creditLimit = '100', maxBalance = '1000', code) {
-      const a = await core.accounts.create(c, { creditLimit, maxBalance, code }, 'test');
-      assert.ok(!isAccountError(a), a as string);
-      return { community: c, account: a as Account };
-    },
+    ...core, ...partyHelpers(core, 'test'), net, storage, ledger,
     balance: (p) => core.accounts.balance(p.community, p.account),
     async close() {
       await core.rebalancer.idle();
