@@ -266,20 +266,29 @@ export class Devnet extends EventEmitter {
     this.finish(entries, closed, answers);
   }
 
-  /** Timed mode: one ledger with at most maxOps operations; the rest waits. */
+  /**
+   * Timed mode: one ledger with at most maxOps operations; the rest waits. Like a
+   * transaction-set builder filling capacity, a transaction that does not fit waits for
+   * the next ledger while later ones that fit still go in; a waiting source's later
+   * transactions wait too, so sequence numbers stay in order.
+   */
   private closeTimed(flush = false): void {
     if (this.closing && !flush) return;
     const take: Array<{ p: Pending; env: Envelope }> = [];
     const answers: Array<() => void> = [];
     const seqs = new Map<AccountId, bigint>();
     const header = this.nextHeader();
+    const waiting: Pending[] = [];
+    const waitingSources = new Set<AccountId>();
     let ops = 0;
-    let i = 0;
-    for (; i < this.queue.length; i++) {
-      const p = this.queue[i];
+    for (const p of this.queue) {
       const env = p.envelope as Envelope;
       const n = env.tx.ops.length + (env.feeBump ? 1 : 0);
-      if (ops + n > this.maxOps && take.length > 0) break;
+      if (waitingSources.has(env.tx.sourceId) || (ops + n > this.maxOps && take.length > 0)) {
+        waiting.push(p);
+        waitingSources.add(env.tx.sourceId);
+        continue;
+      }
       // Re-checked in order: an earlier transaction may have invalidated this one.
       const rejected = this.validate(env, header, seqs);
       if (rejected) {
@@ -290,7 +299,7 @@ export class Devnet extends EventEmitter {
       take.push({ p, env });
       ops += n;
     }
-    this.queue = this.queue.slice(i);
+    this.queue = waiting;
     this.queuedSeq = new Map();
     for (const p of this.queue) this.noteQueued(p.envelope as Envelope, this.queuedSeq);
 

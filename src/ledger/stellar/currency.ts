@@ -194,7 +194,7 @@ export async function setCreditLine(
   }
   ops.push(Operation.changeTrust({ source: t, asset: foreign, limit: amount(limitHour) }));
   if (!line) ops.push(Operation.endSponsoringFutureReserves({ source: t }));
-  const o = await d.submit({ ops, signers: await signersOf(d, keys, ops), solo: true });
+  const o = await d.submit({ ops, signers: await signersOf(d, keys, ops), solo: true, maintenance: true });
   if (!o.ok && o.opCodes.includes('op_invalid_limit')) return LedgerError.BelowOutstanding;
   ensureOk(o, `setting the credit line ${truster.code} → ${trusted.code}`);
   await rebalance(d, truster, keys);
@@ -322,7 +322,7 @@ export async function rebalance(d: CurrencyDeps, c: LedgerCurrency, keys: KeyLoo
     const trader = await d.server.loadAccount(c.accounts.externalTrader);
     const ops = await offerOps(d, c, trader);
     if (ops.length === 0) return 0;
-    const o = await d.submit({ ops, signers: await signersOf(d, keys, ops), solo: true });
+    const o = await d.submit({ ops, signers: await signersOf(d, keys, ops), solo: true, maintenance: true });
     if (o.ok) return ops.length;
     // Balances moved under us (a payment settled meanwhile): read again and retry.
   }

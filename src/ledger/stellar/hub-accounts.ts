@@ -1,7 +1,7 @@
 /**
  * The hub's own Stellar accounts: one sponsor, which pays every reserve and every fee
  * (through fee bumps), and the channel accounts that source transactions so several
- * can be in flight at once. Created on first start, their secrets sealed in the vault.
+ * can be in flight at once (plus one for upkeep). Created on first start, their secrets sealed in the vault.
  * On networks with a friendbot (the devnet, testnet, quickstart) the sponsor is funded
  * from it; elsewhere the operator funds it, and start-up says how.
  */
@@ -17,6 +17,8 @@ export interface HubKeyStore {
 export interface HubAccounts {
   sponsor: Keypair;
   channels: Keypair[];
+  /** Carries upkeep (trader offers) so payment channels always carry full batches. */
+  maintenance: Keypair;
 }
 
 async function keyFor(store: HubKeyStore, name: string): Promise<Keypair> {
@@ -61,8 +63,9 @@ export async function ensureHubAccounts(opts: {
 
   const channels: Keypair[] = [];
   for (let i = 0; i < opts.channelCount; i++) channels.push(await keyFor(store, `channel:${i}`));
+  const maintenance = await keyFor(store, 'channel:maintenance');
   const missing: Keypair[] = [];
-  for (const c of channels) if (!(await exists(server, c.publicKey()))) missing.push(c);
+  for (const c of [...channels, maintenance]) if (!(await exists(server, c.publicKey()))) missing.push(c);
   if (missing.length > 0) {
     // Channels hold no XLM: the sponsor pays their reserves and, by fee bumps, their fees.
     const account = await server.loadAccount(sponsor.publicKey());
@@ -77,5 +80,5 @@ export async function ensureHubAccounts(opts: {
     await server.submitTransaction(tx, { skipMemoRequiredCheck: true });
     logger.info({ channels: missing.length }, 'channel accounts created');
   }
-  return { sponsor, channels };
+  return { sponsor, channels, maintenance };
 }

@@ -45,8 +45,13 @@ export async function createStellarLedger(opts: StellarLedgerOptions): Promise<S
     server, passphrase: opts.passphrase, friendbotUrl: opts.friendbotUrl, store: opts.hubKeys,
     channelCount: opts.channels, logger: opts.logger,
   });
+  // Batches are sized to the network's ledger capacity (1000 operations on pubnet).
+  const latest = await server.ledgers().order('desc').limit(1).call();
+  const ledgerOps = Number((latest.records[0] as { max_tx_set_size?: number } | undefined)?.max_tx_set_size ?? 1000);
   const submitter = new Submitter({
-    server, passphrase: opts.passphrase, sponsor: hub.sponsor, channels: hub.channels, logger: opts.logger,
+    ledgerOps,
+    server, passphrase: opts.passphrase, sponsor: hub.sponsor, channels: hub.channels, maintenanceChannel: hub.maintenance,
+    logger: opts.logger,
   });
   const deps: currency.CurrencyDeps = { server, sponsor: hub.sponsor, submit: (job) => submitter.submit(job) };
 

@@ -26,6 +26,12 @@ export interface SubmissionJob {
   /** Never batched with other jobs (provisioning, or the retry of a failed op). */
   solo?: boolean;
   /**
+   * Upkeep (re-sizing trader offers): runs on the maintenance channel when there is one,
+   * so the payment channels always carry full batches. One transaction per channel fits
+   * in a ledger; a few upkeep operations in a payment channel's slot would waste it.
+   */
+  maintenance?: boolean;
+  /**
    * Runs before each submission of an envelope carrying this job. The hooks of all jobs
    * in one envelope are called in the same turn, and it is sent only once all resolve.
    */
@@ -37,8 +43,11 @@ export type JobOutcome =
   /** `code`: a Horizon operation code of this job's first failing op, or a tx code. */
   | { ok: false; code: string; opCodes: string[] };
 
+type Lane = 'payment' | 'maintenance';
+
 interface Pending {
   job: SubmissionJob;
+  lane: Lane;
   resolve(o: JobOutcome): void;
 }
 
@@ -46,6 +55,7 @@ interface Channel {
   keypair: Keypair;
   /** Last sequence number used; null until loaded from the network. */
   seq: bigint | null;
+  lane: Lane;
 }
 
 export interface SubmitterOptions {
@@ -53,21 +63,31 @@ export interface SubmitterOptions {
   passphrase: string;
   sponsor: Keypair;
   channels: Keypair[];
+  /** A channel for upkeep jobs only; without one they share the payment channels. */
+  maintenanceChannel?: Keypair;
   logger: Logger;
   baseFee?: number;
   /** Fee-bump ceiling per operation, in stroops. */
   maxFee?: number;
   /** Time bounds of every transaction, seconds. */
   timeoutSec?: number;
+  /** Operations a ledger takes (Horizon's max_tx_set_size); sizes the batches. */
+  ledgerOps?: number;
 }
 
 const MAX_OPS = 100;
+/** Room left in every ledger for the maintenance channel's upkeep transaction. */
+const UPKEEP_OPS = 20;
+
 /**
- * Operations per batch. A fee bump counts as one more operation against a ledger's
- * operation limit (stellar-core: inner ops + 1), so batches of 99 fill a 1,000-op
- * ledger with ten envelopes where 100-op batches leave room for only nine (90 %).
+ * Operations per batch, so that one full batch from every payment channel plus an
+ * upkeep transaction fit in one ledger: a channel has one transaction in flight, and a
+ * ledger takes at most `ledgerOps` operations, a fee bump counting one more (stellar-core:
+ * inner ops + 1). With 1000-op ledgers and 10 channels: 10 × (97 + 1) + 20 = 1000.
  */
-const BATCH_OPS = MAX_OPS - 1;
+export function batchSize(ledgerOps: number, channels: number): number {
+  return Math.max(1, Math.min(MAX_OPS - 1, Math.floor((ledgerOps - UPKEEP_OPS) / channels) - 1));
+}
 const MAX_SIGNERS = 19; // 20 signatures per envelope, one is the channel's
 
 interface HorizonProblem {
@@ -92,7 +112,7 @@ export function operationResults(resultXdr: string): xdr.OperationResult[] {
 }
 
 export class Submitter {
-  private queue: Pending[] = [];
+  private queues: Record<Lane, Pending[]> = { payment: [], maintenance: [] };
   private wake: (() => void) | null = null;
   private closed = false;
   private workers: Promise<void>[];
@@ -100,27 +120,31 @@ export class Submitter {
   private readonly baseFee: number;
   private readonly maxFee: number;
   private readonly timeoutSec: number;
+  private readonly batchOps: number;
 
   constructor(private readonly opts: SubmitterOptions) {
-    this.channels = opts.channels.map((keypair) => ({ keypair, seq: null }));
+    this.channels = opts.channels.map((keypair): Channel => ({ keypair, seq: null, lane: 'payment' }));
+    if (opts.maintenanceChannel) this.channels.push({ keypair: opts.maintenanceChannel, seq: null, lane: 'maintenance' });
     this.baseFee = opts.baseFee ?? 100;
     this.maxFee = opts.maxFee ?? 10000;
     this.timeoutSec = opts.timeoutSec ?? 60;
+    this.batchOps = batchSize(opts.ledgerOps ?? 1000, opts.channels.length);
     this.workers = this.channels.map((c) => this.work(c));
   }
 
   submit(job: SubmissionJob): Promise<JobOutcome> {
     if (this.closed) return Promise.reject(new Error('submitter closed'));
     if (job.ops.length > MAX_OPS) throw new Error(`a job has at most ${MAX_OPS} operations`);
+    const lane: Lane = job.maintenance && this.opts.maintenanceChannel ? 'maintenance' : 'payment';
     return new Promise((resolve) => {
-      this.queue.push({ job, resolve });
+      this.queues[lane].push({ job, lane, resolve });
       this.notify();
     });
   }
 
   /** Jobs waiting for a channel (a backlog when > 0). */
   get backlog(): number {
-    return this.queue.length;
+    return this.queues.payment.length + this.queues.maintenance.length;
   }
 
   async close(): Promise<void> {
@@ -136,8 +160,9 @@ export class Submitter {
   }
 
   private async work(channel: Channel): Promise<void> {
-    while (!this.closed || this.queue.length > 0) {
-      const batch = this.take();
+    const queue = () => this.queues[channel.lane];
+    while (!this.closed || queue().length > 0) {
+      const batch = this.take(channel.lane);
       if (batch.length === 0) {
         if (this.closed) return;
         await new Promise<void>((r) => {
@@ -150,7 +175,7 @@ export class Submitter {
         continue;
       }
       // More work may be waiting for another idle channel.
-      if (this.queue.length > 0) this.notify();
+      if (queue().length > 0) this.notify();
       try {
         await this.run(channel, batch);
       } catch (err) {
@@ -160,21 +185,22 @@ export class Submitter {
     }
   }
 
-  /** The next batch: one solo job, or as many batchable jobs as fit, in order. */
-  private take(): Pending[] {
-    const first = this.queue[0];
+  /** The next batch of a lane: one solo job, or as many batchable jobs as fit, in order. */
+  private take(lane: Lane): Pending[] {
+    const queue = this.queues[lane];
+    const first = queue[0];
     if (!first) return [];
-    if (first.job.solo) return [this.queue.shift()!];
+    if (first.job.solo) return [queue.shift()!];
     const batch: Pending[] = [];
     const signers = new Set<string>();
     let ops = 0;
-    while (this.queue.length > 0) {
-      const next = this.queue[0];
+    while (queue.length > 0) {
+      const next = queue[0];
       if (next.job.solo) break;
       const more = next.job.signers.filter((k) => !signers.has(k.publicKey()));
-      // A lone job may carry up to MAX_OPS; jobs are only joined up to BATCH_OPS.
-      if (batch.length > 0 && (ops + next.job.ops.length > BATCH_OPS || signers.size + more.length > MAX_SIGNERS)) break;
-      this.queue.shift();
+      // A lone job may carry up to MAX_OPS; jobs are only joined up to batchOps.
+      if (batch.length > 0 && (ops + next.job.ops.length > this.batchOps || signers.size + more.length > MAX_SIGNERS)) break;
+      queue.shift();
       batch.push(next);
       ops += next.job.ops.length;
       for (const k of more) signers.add(k.publicKey());
@@ -183,7 +209,7 @@ export class Submitter {
   }
 
   private requeue(front: Pending[]): void {
-    this.queue.unshift(...front);
+    for (const p of [...front].reverse()) this.queues[p.lane].unshift(p);
     this.notify();
   }
 
