@@ -214,6 +214,11 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
     }, config.reconcileIntervalMs)
     : null;
   timer?.unref();
+  // The embedded database has no autovacuum of its own (see Database.maintain).
+  const upkeep = db.embedded
+    ? setInterval(() => { db.maintain().catch((err) => logger.warn({ err }, 'database upkeep failed')); }, 60_000)
+    : null;
+  upkeep?.unref();
 
   let stopping: Promise<void> | null = null;
   return {
@@ -221,6 +226,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
     stop() {
       stopping ??= (async () => {
         if (timer) clearInterval(timer);
+        if (upkeep) clearInterval(upkeep);
         await http.stop();
         await reconciling;
         await core.rebalancer.idle();

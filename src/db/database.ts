@@ -22,6 +22,12 @@ export interface Database {
   /** Community work as APP_ROLE; RLS admits only this community's rows. */
   community<T>(communityId: string, fn: (trx: Trx) => Promise<T>): Promise<T>;
   migrate(): Promise<string[]>;
+  /**
+   * Routine upkeep. PGlite is single-user PostgreSQL and has no autovacuum: without
+   * this, dead rows of every update pile up and statistics go stale. A server runs its
+   * own autovacuum, so there it does nothing.
+   */
+  maintain(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -90,6 +96,9 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
     async migrate() {
       const [, applied] = (await owner.migrate.latest()) as [number, string[]];
       return applied;
+    },
+    async maintain() {
+      if (embedded) await owner.raw('vacuum analyze');
     },
     async ping() {
       await owner.raw('select 1');

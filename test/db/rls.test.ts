@@ -71,6 +71,12 @@ describe('tenant isolation (row level security)', () => {
     assert.equal(seen.secrets, 0);
   });
 
+  it('routine upkeep (vacuum on the embedded database) leaves every row in place', async () => {
+    await s.db.maintain();
+    const n = await s.db.community(a.id, async (trx) => (await trx.raw('select count(*)::int as n from vault_secrets')).rows[0].n);
+    assert.equal(n, 1);
+  });
+
   it('the community setting does not leak into the next transaction on the same pool', async () => {
     await s.db.community(a.id, async (trx) => trx.raw('select 1'));
     const n = await s.db.hub(async (trx) => (await trx.raw('select count(*)::int as n from community_keys')).rows[0].n);

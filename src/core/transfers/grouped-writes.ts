@@ -18,12 +18,43 @@
 import { Database, Trx, enterCommunity } from '../../db/database';
 import { Transfer, TransferState } from './model';
 
+/** The fields a grouped write may set. */
+export type TransferPatch = Partial<Pick<Transfer, 'state' | 'ledgerHash' | 'sendMax' | 'sourceAmount' | 'path'>>;
+
 interface Pending {
   t: Transfer;
-  patch: Partial<Transfer>;
+  patch: TransferPatch;
   from: TransferState[];
   done(r: Transfer | Error): void;
 }
+
+/**
+ * One UPDATE for a whole group of one community: the rows travel as a JSON recordset,
+ * each compare-and-set on its own expected states. Unset fields keep their value. The
+ * ids also come as an array so the planner finds the rows by primary key: joined with
+ * the recordset alone it scans the whole table, and grows slower with every transfer.
+ */
+const UPDATE_GROUP = `
+  update transfers t set
+    state = coalesce(v.state, t.state),
+    ledger_hash = coalesce(v.ledger_hash, t.ledger_hash),
+    send_max = coalesce(v.send_max, t.send_max),
+    source_amount = coalesce(v.source_amount, t.source_amount),
+    path = coalesce(v.path, t.path),
+    updated_at = now()
+  from jsonb_to_recordset(?::jsonb) as v(id uuid, state text, ledger_hash text, send_max bigint, source_amount bigint, path jsonb, from_states text[])
+  where t.id = any(?::uuid[]) and t.id = v.id and t.state = any(v.from_states)
+  returning t.*`;
+
+const asRow = (p: Pending) => ({
+  id: p.t.id,
+  state: p.patch.state ?? null,
+  ledger_hash: p.patch.ledgerHash ?? null,
+  send_max: p.patch.sendMax?.toString() ?? null,
+  source_amount: p.patch.sourceAmount?.toString() ?? null,
+  path: p.patch.path ?? null,
+  from_states: p.from,
+});
 
 /** A new transfer as it is first written (snake_case columns, amounts as strings). */
 export interface NewTransferRow {
@@ -48,7 +79,7 @@ export interface GroupedWriter {
    * Patch `t` (expected in one of `from`) together with every other write of the same
    * `group` made in this turn. `once` runs first in that transaction, once per group.
    */
-  write(group: string, t: Transfer, patch: Partial<Transfer>, from: TransferState[], once?: (trx: Trx) => Promise<void>): Promise<Transfer>;
+  write(group: string, t: Transfer, patch: TransferPatch, from: TransferState[], once?: (trx: Trx) => Promise<void>): Promise<Transfer>;
 }
 
 export function createGroupedWriter(db: Database): GroupedWriter {
@@ -58,23 +89,17 @@ export function createGroupedWriter(db: Database): GroupedWriter {
     const group = groups.get(key)!;
     groups.delete(key);
     try {
-      const ordered = [...group.pending].sort((a, b) => a.t.communityId.localeCompare(b.t.communityId));
+      const byCommunity = new Map<string, Pending[]>();
+      for (const p of group.pending) byCommunity.set(p.t.communityId, [...(byCommunity.get(p.t.communityId) ?? []), p]);
       const rows = await db.hub(async (trx) => {
         await group.once?.(trx);
         const out = new Map<string, Transfer>();
-        let community: string | null = null;
-        for (const p of ordered) {
-          if (p.t.communityId !== community) {
-            community = p.t.communityId;
-            await enterCommunity(trx, community);
-          }
-          const updated = await (Transfer.query(trx)
-            .patch({ ...p.patch, updatedAt: new Date() })
-            .where({ id: p.t.id })
-            .whereIn('state', p.from)
-            .returning('*') as unknown as Promise<Transfer[]>);
-          if (updated.length !== 1) throw new Error(`transfer ${p.t.id} is no longer in state ${p.from.join('/')}`);
-          out.set(p.t.id, updated[0]);
+        for (const [community, pending] of byCommunity) {
+          await enterCommunity(trx, community);
+          const { rows: updated } = await trx.raw(UPDATE_GROUP, [JSON.stringify(pending.map(asRow)), pending.map((p) => p.t.id)]);
+          for (const r of updated as Array<Record<string, unknown>>) out.set(r.id as string, Transfer.fromDatabaseJson(r));
+          const stale = pending.find((p) => !out.has(p.t.id));
+          if (stale) throw new Error(`transfer ${stale.t.id} is no longer in state ${stale.from.join('/')}`);
         }
         return out;
       });
