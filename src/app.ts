@@ -15,6 +15,7 @@ import { CreditLineService, createCreditLineService } from './core/credit-lines/
 import { TransferService, createTransferService } from './core/transfers/service';
 import { Rebalancer, createRebalancer } from './core/rebalancer';
 import { Reconciler, createReconciler } from './core/reconcile';
+import { DeliveryService, createDeliveryService } from './core/deliveries/service';
 import { Keyring, createKeyring } from './core/keys';
 import { Ledger } from './core/ledger';
 import { isCommunityError } from './core/communities/errors';
@@ -35,6 +36,8 @@ export interface Core {
   transfers: TransferService;
   rebalancer: Rebalancer;
   reconciler: Reconciler;
+  /** The durable outbox protocols deliver through (relays, notifies, forwards). */
+  deliveries: DeliveryService;
 }
 
 /** The domain services over a database, vault and ledger (also what tests build). */
@@ -74,7 +77,8 @@ export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; lo
     },
   });
   const reconciler = createReconciler({ db, ledger, keyring, accounts, transfers, logger });
-  return { keyring, accounts, communities, creditLines, transfers, rebalancer, reconciler };
+  const deliveries = createDeliveryService({ db, logger });
+  return { keyring, accounts, communities, creditLines, transfers, rebalancer, reconciler, deliveries };
 }
 
 /** The hub's own keys (sponsor, channels), sealed in the vault under the master key. */
@@ -180,6 +184,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
   await core.creditLines.load();
   const resumed = await core.transfers.resume();
   if (resumed > 0) logger.info({ resumed }, 'unfinished transfers resumed');
+  core.deliveries.start();
 
   const metrics = createMetrics();
   const governance = governanceAuth(config, logger);
@@ -229,6 +234,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
         if (upkeep) clearInterval(upkeep);
         await http.stop();
         await reconciling;
+        await core.deliveries.stop();
         await core.rebalancer.idle();
         await ledger.close();
         await network.close();

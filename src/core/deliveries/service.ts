@@ -1,0 +1,166 @@
+/**
+ * The durable outbox. A delivery is written in the same transaction as the state
+ * change that calls for it, so it exists exactly when the change does; a worker then
+ * hands it to the protocol client registered for its kind, again and again with
+ * exponential backoff, until the other side acknowledges or refuses. That makes
+ * delivery at-least-once: a crash after the peer acknowledged but before we recorded it
+ * delivers again, so receivers must be idempotent (Komunitin: by transaction hash; CXP:
+ * by temp_id). A refusal is final and is handed to the refusal listeners (compensation).
+ */
+import { Database, Trx } from '../../db/database';
+import { Logger } from '../../logger';
+import { Community } from '../communities/model';
+import { Delivery } from './model';
+
+export type DeliveryOutcome =
+  | { outcome: 'acknowledged'; result?: unknown }
+  /** The other side said no for good (e.g. its account limit): no retry. */
+  | { outcome: 'refused'; reason: string; result?: unknown }
+  /** Not reached or not answered: try again later. */
+  | { outcome: 'retry'; error: string };
+
+export type DeliveryHandler = (d: Delivery) => Promise<DeliveryOutcome>;
+
+export interface NewDelivery {
+  communityId: string;
+  transferId?: string;
+  kind: string;
+  target: string;
+  payload: unknown;
+}
+
+export interface DeliveryService {
+  /** Inside the caller's community transaction; a second one for the same transfer and kind is ignored. */
+  enqueue(trx: Trx, d: NewDelivery): Promise<void>;
+  register(kind: string, handler: DeliveryHandler): void;
+  /** Called once for every refused delivery, after it is recorded (compensation). */
+  onRefused(listener: (d: Delivery) => Promise<void>): void;
+  /** Attempt every delivery that is due; resolves with how many were attempted. */
+  runDue(): Promise<number>;
+  /** Attempt soon (after an enqueue), instead of at the next poll. */
+  wake(): void;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface DeliveryOptions {
+  /** Wait after the first failure; doubles each time. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  pollMs?: number;
+  /** Deliveries attempted at once. */
+  concurrency?: number;
+}
+
+export function backoff(attempts: number, base: number, max: number): number {
+  const exp = Math.min(max, base * 2 ** Math.max(0, attempts - 1));
+  return Math.round(exp * (0.8 + Math.random() * 0.4)); // jitter: peers coming back are not stampeded
+}
+
+export function createDeliveryService(deps: { db: Database; logger: Logger }, opts: DeliveryOptions = {}): DeliveryService {
+  const { db, logger } = deps;
+  const base = opts.baseDelayMs ?? 1000;
+  const max = opts.maxDelayMs ?? 10 * 60 * 1000;
+  const pollMs = opts.pollMs ?? 1000;
+  const concurrency = opts.concurrency ?? 16;
+  const handlers = new Map<string, DeliveryHandler>();
+  const refusedListeners: Array<(d: Delivery) => Promise<void>> = [];
+  let running: Promise<number> | null = null;
+  let stopped = true;
+  let loop: Promise<void> | null = null;
+  let wakeUp: (() => void) | null = null;
+
+  const attempt = async (d: Delivery): Promise<void> => {
+    const handler = handlers.get(d.kind)!;
+    let o: DeliveryOutcome;
+    try {
+      o = await handler(d);
+    } catch (err) {
+      o = { outcome: 'retry', error: (err as Error).message };
+    }
+    const attempts = d.attempts + 1;
+    const patch = o.outcome === 'acknowledged'
+      ? { state: 'delivered' as const, attempts, result: o.result ?? null, lastError: null }
+      : o.outcome === 'refused'
+        ? { state: 'refused' as const, attempts, result: o.result ?? null, lastError: o.reason }
+        : { attempts, lastError: o.error, nextAttemptAt: new Date(Date.now() + backoff(attempts, base, max)) };
+    const updated = await db.community(d.communityId, async (trx) =>
+      Delivery.query(trx).patchAndFetchById(d.id, { ...patch, updatedAt: new Date() }));
+    if (o.outcome === 'retry') logger.warn({ delivery: d.id, kind: d.kind, attempts, error: o.error }, 'delivery not acknowledged; will retry');
+    if (o.outcome === 'refused') {
+      logger.warn({ delivery: d.id, kind: d.kind, reason: o.reason }, 'delivery refused');
+      for (const l of refusedListeners) {
+        await l(updated).catch((err) => logger.error({ err, delivery: d.id }, 'refusal listener failed'));
+      }
+    }
+  };
+
+  const due = async (): Promise<number> => {
+    if (handlers.size === 0) return 0; // no protocol delivers anything yet
+    const communities = await db.hub(async (trx) => Community.query(trx).select('id'));
+    let n = 0;
+    for (const c of communities) {
+      const rows = await db.community(c.id, async (trx) => Delivery.query(trx)
+        .where({ community_id: c.id, state: 'pending' })
+        .where('next_attempt_at', '<=', new Date())
+        .whereIn('kind', [...handlers.keys()])
+        .orderBy('next_attempt_at').limit(concurrency * 4));
+      for (let i = 0; i < rows.length; i += concurrency) {
+        await Promise.all(rows.slice(i, i + concurrency).map(attempt));
+      }
+      n += rows.length;
+    }
+    return n;
+  };
+
+  const service: DeliveryService = {
+    async enqueue(trx, d) {
+      await trx.raw(
+        `insert into deliveries (community_id, transfer_id, kind, target, payload) values (?, ?, ?, ?, ?::jsonb)
+         on conflict (kind, transfer_id) where transfer_id is not null do nothing`,
+        [d.communityId, d.transferId ?? null, d.kind, d.target, JSON.stringify(d.payload)],
+      );
+    },
+    register(kind, handler) {
+      handlers.set(kind, handler);
+    },
+    onRefused(listener) {
+      refusedListeners.push(listener);
+    },
+    runDue() {
+      // One pass at a time: a delivery is never attempted twice at once in this process.
+      running ??= due().finally(() => { running = null; });
+      return running;
+    },
+    wake() {
+      const w = wakeUp;
+      wakeUp = null;
+      w?.();
+    },
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      loop = (async () => {
+        while (!stopped) {
+          try {
+            await service.runDue();
+          } catch (err) {
+            logger.error({ err }, 'delivery pass failed');
+          }
+          if (stopped) break;
+          await new Promise<void>((r) => {
+            const t = setTimeout(r, pollMs);
+            wakeUp = () => { clearTimeout(t); r(); };
+          });
+        }
+      })();
+    },
+    async stop() {
+      stopped = true;
+      service.wake();
+      await loop;
+      await running;
+    },
+  };
+  return service;
+}
