@@ -107,10 +107,6 @@ export function createTransferService(deps: {
     e === LedgerError.NoPath && creditLines.connected(payer.community.id, payee.community.id) ? LedgerError.CreditLineFull : e;
 
   /**
-   * The ledger's best path, or, when its search finds none (Horizon explores 3 hops),
-   * the hub's own route through its credit-line graph, up to 4 lines long.
-   */
-  /**
    * Routes recently found between two communities (the communities in between, by id).
    * Paying again along a known route needs no path search: it is priced from the
    * current rates, and the ledger charges the exact book price, never more than that.
@@ -122,6 +118,10 @@ export function createTransferService(deps: {
 
   const viaCurrencies = (ids: string[]) => Promise.all(ids.map(async (id) => currencyOf(await deps.loadCommunity(id))));
 
+  /**
+   * The ledger's best path, or, when its search finds none (Horizon explores 3 hops),
+   * the hub's own route through its credit-line graph, up to 4 lines long.
+   */
   const quote = async (payer: Party, payee: Party, amount: bigint, opts: { forPayment: boolean }): Promise<Quote | LedgerError> => {
     const from = { currency: currencyOf(payer.community), publicKey: payer.account.publicKey };
     const to = { currency: currencyOf(payee.community), publicKey: payee.account.publicKey };
