@@ -1,6 +1,6 @@
 // Mocha runs the TypeScript sources directly through tsx; the same loader the bin uses.
 module.exports = {
-  require: ['tsx/cjs', 'test/setup.ts'],
+  require: ['tsx/cjs'],
   spec: process.env.TEST_SPEC ? process.env.TEST_SPEC.split(',') : ['test/**/*.test.ts'],
   timeout: 30000,
   exit: true,

@@ -5,6 +5,7 @@
  * HOUR). Everything here is bigint arithmetic with an explicit rounding direction:
  * no JS floats anywhere, so a conversion is exact or rounded on purpose.
  */
+import { isOneOf } from './errors';
 
 export const DECIMALS = 7;
 export const STROOPS_PER_UNIT = 10n ** BigInt(DECIMALS);
@@ -29,7 +30,7 @@ export const amountErrorMessage: Record<AmountError, string> = {
   [AmountError.Overflow]: 'is larger than the ledger can hold (922337203685.4775807)',
 };
 
-export const isAmountError = (x: unknown): x is AmountError => Object.values(AmountError).includes(x as AmountError);
+export const isAmountError = isOneOf(AmountError);
 
 /** Parse "12.5" into 125000000n stroops. `allowZero` for limits and balances. */
 export function parseAmount(text: string, opts: { allowZero?: boolean } = {}): bigint | AmountError {

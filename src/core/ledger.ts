@@ -4,6 +4,7 @@
  * are bigint stroops; accounts are public keys; secrets arrive through a KeyLookup the
  * core backs with the vault, one short lookup at a time.
  */
+import { isOneOf } from './errors';
 import { Rate } from './amounts';
 import { Redacted } from '../vault/redacted';
 
@@ -50,7 +51,7 @@ export enum LedgerError {
   BelowOutstanding = 'below_outstanding',
 }
 
-export const isLedgerError = (x: unknown): x is LedgerError => Object.values(LedgerError).includes(x as LedgerError);
+export const isLedgerError = isOneOf(LedgerError);
 
 export interface Quote {
   /** What the payer pays, in payer units. */

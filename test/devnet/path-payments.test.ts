@@ -33,6 +33,21 @@ const send = (k: Keypair, sendAsset: Asset, sendAmount: string | bigint, to: Key
   }),
 });
 
+/**
+ * stellar-core's "rounding errors" book (PathPaymentTests / PathPaymentStrictSendTests):
+ * a seller offering 145,000,000 CNY for XLM at 2000/29.
+ */
+async function cnyBook(net: TestNetwork) {
+  const [issuer, source, destination, seller] = keys(4);
+  const cny = new Asset('CNY', issuer.publicKey());
+  await setup(net, [
+    create(issuer, 5_999_999_400n), create(source, 1_989_999_000n), create(destination, 499_999_700n), create(seller, 20_999_999_300n),
+    trust(destination, cny), trust(seller, cny, 1_000_000_000_000n), pay(issuer, seller, cny, 1_700_000_000n),
+  ]);
+  const offer = (await ok(net, seller, sell(seller, cny, native, 145_000_000n, P(2000, 29)))).offerResults[0].currentOffer!.offerId;
+  return { source, destination, seller, cny, offer };
+}
+
 describe('devnet path payments over HTTP (PathPaymentTests.cpp, PathPaymentStrictSendTests.cpp)', function () {
   this.timeout(60_000);
   let net: TestNetwork;
@@ -178,13 +193,7 @@ describe('devnet path payments over HTTP (PathPaymentTests.cpp, PathPaymentStric
     });
 
     it('"path payment with rounding errors": 20000000 CNY at 2000/29 cost ceil = 1379310345 stroops of XLM', async () => {
-      const [issuer, source, destination, seller] = keys(4);
-      const cny = new Asset('CNY', issuer.publicKey());
-      await setup(net, [
-        create(issuer, 5_999_999_400n), create(source, 1_989_999_000n), create(destination, 499_999_700n), create(seller, 20_999_999_300n),
-        trust(destination, cny), trust(seller, cny, 1_000_000_000_000n), pay(issuer, seller, cny, 1_700_000_000n),
-      ]);
-      const offer = (await ok(net, seller, sell(seller, cny, native, 145_000_000n, P(2000, 29)))).offerResults[0].currentOffer!.offerId;
+      const { source, destination, seller, cny, offer } = await cnyBook(net);
       const out = await ok(net, source, receive(source, native, 1_382_068_965n, destination, cny, 20_000_000n));
       assert.deepEqual(pathClaims(out), [[offer, 20_000_000n, 1_379_310_345n]]);
       assert.equal(await offerAmount(net, offer), 145_000_000n - 20_000_000n);
@@ -296,13 +305,7 @@ describe('devnet path payments over HTTP (PathPaymentTests.cpp, PathPaymentStric
     });
 
     it('"with rounding errors": 1382068965 stroops of XLM at 2000/29 buy floor = 20039999 CNY', async () => {
-      const [issuer, source, destination, seller] = keys(4);
-      const cny = new Asset('CNY', issuer.publicKey());
-      await setup(net, [
-        create(issuer, 5_999_999_400n), create(source, 1_989_999_000n), create(destination, 499_999_700n), create(seller, 20_999_999_300n),
-        trust(destination, cny), trust(seller, cny, 1_000_000_000_000n), pay(issuer, seller, cny, 1_700_000_000n),
-      ]);
-      const offer = (await ok(net, seller, sell(seller, cny, native, 145_000_000n, P(2000, 29)))).offerResults[0].currentOffer!.offerId;
+      const { source, destination, seller, cny, offer } = await cnyBook(net);
       const out = await ok(net, source, send(source, native, 1_382_068_965n, destination, cny, 20_039_999n));
       assert.deepEqual(pathClaims(out), [[offer, 20_039_999n, 1_382_068_965n]]);
       assert.equal(await offerAmount(net, offer), 145_000_000n - 20_039_999n);

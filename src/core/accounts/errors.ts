@@ -1,3 +1,5 @@
+import { isOneOf } from '../errors';
+
 export enum AccountError {
   UnknownCommunity = 'unknown_community',
   UnknownAccount = 'unknown_account',
@@ -8,7 +10,7 @@ export enum AccountError {
   InsufficientBalance = 'insufficient_balance',
 }
 
-export const isAccountError = (o: unknown): o is AccountError => Object.values(AccountError).includes(o as AccountError);
+export const isAccountError = isOneOf(AccountError);
 
 export const accountErrorInfo: Record<AccountError, { field: string; message: string }> = {
   [AccountError.UnknownCommunity]: { field: 'community', message: 'no community with this code' },

@@ -1,3 +1,5 @@
+import { isOneOf } from '../errors';
+
 export enum CommunityError {
   InvalidCode = 'invalid_code',
   InvalidName = 'invalid_name',
@@ -8,8 +10,7 @@ export enum CommunityError {
   InvalidSettings = 'invalid_settings',
 }
 
-export const isCommunityError = (o: unknown): o is CommunityError =>
-  Object.values(CommunityError).includes(o as CommunityError);
+export const isCommunityError = isOneOf(CommunityError);
 
 /** What each error means to the person who caused it, and the field at fault. */
 export const communityErrorInfo: Record<CommunityError, { field: string; message: string }> = {

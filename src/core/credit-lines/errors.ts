@@ -1,3 +1,5 @@
+import { isOneOf } from '../errors';
+
 export enum CreditLineError {
   UnknownCommunity = 'unknown_community',
   UnknownPeer = 'unknown_peer',
@@ -7,7 +9,7 @@ export enum CreditLineError {
   NotReady = 'community_not_ready',
 }
 
-export const isCreditLineError = (o: unknown): o is CreditLineError => Object.values(CreditLineError).includes(o as CreditLineError);
+export const isCreditLineError = isOneOf(CreditLineError);
 
 export const creditLineErrorInfo: Record<CreditLineError, { field: string; message: string }> = {
   [CreditLineError.UnknownCommunity]: { field: 'community', message: 'no community with this code' },

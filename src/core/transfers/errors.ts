@@ -1,3 +1,4 @@
+import { isOneOf } from '../errors';
 import { LedgerError } from '../ledger';
 
 /** Why a transfer request is refused before anything is recorded. */
@@ -8,7 +9,7 @@ export enum TransferError {
   NotReady = 'community_not_ready',
 }
 
-export const isTransferError = (o: unknown): o is TransferError => Object.values(TransferError).includes(o as TransferError);
+export const isTransferError = isOneOf(TransferError);
 
 /** Every code a transfer can end with or be refused with, and what it tells the payer. */
 export const transferErrorMessage: Record<TransferError | LedgerError, string> = {
