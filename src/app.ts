@@ -16,6 +16,7 @@ import { TransferService, createTransferService } from './core/transfers/service
 import { Rebalancer, createRebalancer } from './core/rebalancer';
 import { Reconciler, createReconciler } from './core/reconcile';
 import { DeliveryService, createDeliveryService } from './core/deliveries/service';
+import { OnwardRegistry, createOnwardRegistry } from './core/deliveries/onward';
 import { Keyring, createKeyring } from './core/keys';
 import { Ledger } from './core/ledger';
 import { isCommunityError } from './core/communities/errors';
@@ -27,6 +28,7 @@ import { createHttpApp, listen } from './http/server';
 import { healthRouter } from './http/health';
 import { Authenticator, governanceAuth } from './governance/auth';
 import { governanceRouter } from './governance/routes';
+import { createProtocols } from '../protocols';
 
 export interface Core {
   keyring: Keyring;
@@ -38,6 +40,8 @@ export interface Core {
   reconciler: Reconciler;
   /** The durable outbox protocols deliver through (relays, notifies, forwards). */
   deliveries: DeliveryService;
+  /** How a payment is delivered onward to a mirror community's exchange, by community kind. */
+  onward: OnwardRegistry;
 }
 
 /** The domain services over a database, vault and ledger (also what tests build). */
@@ -78,7 +82,14 @@ export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; lo
   });
   const reconciler = createReconciler({ db, ledger, keyring, accounts, transfers, logger });
   const deliveries = createDeliveryService({ db, logger });
-  return { keyring, accounts, communities, creditLines, transfers, rebalancer, reconciler, deliveries };
+  // The other side refused a settled transfer for good: pay the payer back.
+  deliveries.onRefused(async (d) => {
+    if (!d.transferId) return;
+    const t = await transfers.get(d.communityId, d.transferId);
+    if (t) await transfers.compensate(t, d.lastError ?? 'refused by the other side');
+  });
+  const onward = createOnwardRegistry();
+  return { keyring, accounts, communities, creditLines, transfers, rebalancer, reconciler, deliveries, onward };
 }
 
 /** The hub's own keys (sponsor, channels), sealed in the vault under the master key. */
@@ -188,6 +199,10 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
 
   const metrics = createMetrics();
   const governance = governanceAuth(config, logger);
+  // PORT=0 (tests) listens on a port known only after listen: the public URL follows it.
+  let listeningUrl = config.publicUrl;
+  const publicUrl = () => (config.port === 0 ? listeningUrl : config.publicUrl);
+  const protocols = createProtocols({ ...core, config, db, ledger, logger, publicUrl });
   const app = createHttpApp({
     logger,
     metrics,
@@ -195,6 +210,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
     routers: [
       healthRouter({ metrics, checks: { database: () => db.ping(), ledger: () => network.ping() } }),
       governanceRouter({ ...core, db, auth: governance }),
+      ...protocols.map((p) => p.router),
     ],
   });
 
@@ -208,6 +224,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
     throw err;
   }
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${http.port}`;
+  listeningUrl = url;
 
   // Periodic reconciliation repairs what is safe and logs the rest (RECONCILE_INTERVAL_MS).
   let reconciling: Promise<unknown> | null = null;

@@ -13,7 +13,8 @@ export class Delivery extends BaseModel {
   /** Where it goes (the peer's URL). */
   target!: string;
   payload!: unknown;
-  state!: 'pending' | 'delivered' | 'refused';
+  /** `cancelled`: its transfer was rejected, so there is nothing to tell. */
+  state!: 'pending' | 'delivered' | 'refused' | 'cancelled';
   attempts!: number;
   nextAttemptAt!: Date;
   lastError!: string | null;

@@ -29,12 +29,29 @@ export interface NewDelivery {
   payload: unknown;
 }
 
+/** Write a delivery in the caller's transaction (its community already entered). */
+export async function insertDelivery(trx: Trx, d: NewDelivery): Promise<void> {
+  await trx.raw(
+    `insert into deliveries (community_id, transfer_id, kind, target, payload) values (?, ?, ?, ?, ?::jsonb)
+     on conflict (kind, transfer_id) where transfer_id is not null do nothing`,
+    [d.communityId, d.transferId ?? null, d.kind, d.target, JSON.stringify(d.payload)],
+  );
+}
+
 export interface DeliveryService {
   /** Inside the caller's community transaction; a second one for the same transfer and kind is ignored. */
   enqueue(trx: Trx, d: NewDelivery): Promise<void>;
   register(kind: string, handler: DeliveryHandler): void;
   /** Called once for every refused delivery, after it is recorded (compensation). */
   onRefused(listener: (d: Delivery) => Promise<void>): void;
+  /**
+   * Attempt a transfer's delivery of `kind` at once, for protocols that answer their
+   * caller with the other side's answer; the row after the attempt, or null if there is
+   * none. A delivery already final is returned as it is, and one the worker is attempting
+   * right now is awaited, not attempted twice.
+   */
+  deliverNow(communityId: string, transferId: string, kind: string): Promise<Delivery | null>;
+  forTransfer(communityId: string, transferId: string): Promise<Delivery[]>;
   /** Attempt every delivery that is due; resolves with how many were attempted. */
   runDue(): Promise<number>;
   /** Attempt soon (after an enqueue), instead of at the next poll. */
@@ -70,7 +87,17 @@ export function createDeliveryService(deps: { db: Database; logger: Logger }, op
   let loop: Promise<void> | null = null;
   let wakeUp: (() => void) | null = null;
 
-  const attempt = async (d: Delivery): Promise<void> => {
+  /** Attempts under way in this process, so the worker and deliverNow never overlap. */
+  const inflight = new Map<string, Promise<Delivery>>();
+  const attempt = (d: Delivery): Promise<Delivery> => {
+    const running = inflight.get(d.id);
+    if (running) return running;
+    const task = attemptOnce(d).finally(() => inflight.delete(d.id));
+    inflight.set(d.id, task);
+    return task;
+  };
+
+  const attemptOnce = async (d: Delivery): Promise<Delivery> => {
     const handler = handlers.get(d.kind)!;
     let o: DeliveryOutcome;
     try {
@@ -84,8 +111,16 @@ export function createDeliveryService(deps: { db: Database; logger: Logger }, op
       : o.outcome === 'refused'
         ? { state: 'refused' as const, attempts, result: o.result ?? null, lastError: o.reason }
         : { attempts, lastError: o.error, nextAttemptAt: new Date(Date.now() + backoff(attempts, base, max)) };
-    const updated = await db.community(d.communityId, async (trx) =>
-      Delivery.query(trx).patchAndFetchById(d.id, { ...patch, updatedAt: new Date() }));
+    const updated = await db.community(d.communityId, async (trx) => {
+      const row = await Delivery.query(trx).patchAndFetchById(d.id, { ...patch, updatedAt: new Date() });
+      // The transfer is delivered when nothing about it is left to tell (same transaction).
+      if (o.outcome === 'acknowledged' && d.transferId) {
+        await trx.raw(`update transfers set state = 'delivered', updated_at = now()
+          where id = ? and state = 'settled'
+            and not exists (select 1 from deliveries where transfer_id = ? and state = 'pending')`, [d.transferId, d.transferId]);
+      }
+      return row;
+    });
     if (o.outcome === 'retry') logger.warn({ delivery: d.id, kind: d.kind, attempts, error: o.error }, 'delivery not acknowledged; will retry');
     if (o.outcome === 'refused') {
       logger.warn({ delivery: d.id, kind: d.kind, reason: o.reason }, 'delivery refused');
@@ -93,7 +128,12 @@ export function createDeliveryService(deps: { db: Database; logger: Logger }, op
         await l(updated).catch((err) => logger.error({ err, delivery: d.id }, 'refusal listener failed'));
       }
     }
+    return updated;
   };
+
+  // A transfer's delivery waits until the transfer is settled (it is written with it).
+  const READY = `(transfer_id is null or exists (select 1 from transfers t
+    where t.id = deliveries.transfer_id and t.state in ('settled', 'delivered')))`;
 
   const due = async (): Promise<number> => {
     if (handlers.size === 0) return 0; // no protocol delivers anything yet
@@ -104,6 +144,7 @@ export function createDeliveryService(deps: { db: Database; logger: Logger }, op
         .where({ community_id: c.id, state: 'pending' })
         .where('next_attempt_at', '<=', new Date())
         .whereIn('kind', [...handlers.keys()])
+        .whereRaw(READY)
         .orderBy('next_attempt_at').limit(concurrency * 4));
       for (let i = 0; i < rows.length; i += concurrency) {
         await Promise.all(rows.slice(i, i + concurrency).map(attempt));
@@ -114,19 +155,26 @@ export function createDeliveryService(deps: { db: Database; logger: Logger }, op
   };
 
   const service: DeliveryService = {
-    async enqueue(trx, d) {
-      await trx.raw(
-        `insert into deliveries (community_id, transfer_id, kind, target, payload) values (?, ?, ?, ?, ?::jsonb)
-         on conflict (kind, transfer_id) where transfer_id is not null do nothing`,
-        [d.communityId, d.transferId ?? null, d.kind, d.target, JSON.stringify(d.payload)],
-      );
-    },
+    enqueue: insertDelivery,
     register(kind, handler) {
       handlers.set(kind, handler);
     },
     onRefused(listener) {
       refusedListeners.push(listener);
     },
+    async deliverNow(communityId, transferId, kind) {
+      const d = await db.community(communityId, async (trx) => Delivery.query(trx)
+        .findOne({ transfer_id: transferId, kind }).whereRaw(READY));
+      if (!d) return null;
+      if (d.state !== 'pending' || !handlers.has(kind)) return d;
+      // Backing off after a failure: a caller repeating its request does not hammer a peer that is down.
+      if (d.attempts > 0 && d.nextAttemptAt.getTime() > Date.now()) return inflight.get(d.id) ?? d;
+      return attempt(d);
+    },
+
+    forTransfer: (communityId, transferId) =>
+      db.community(communityId, async (trx) => Delivery.query(trx).where({ transfer_id: transferId }).orderBy('created_at')),
+
     runDue() {
       // One pass at a time: a delivery is never attempted twice at once in this process.
       running ??= due().finally(() => { running = null; });

@@ -16,6 +16,7 @@
  * any row is not where it should be, nothing is written.
  */
 import { Database, Trx, enterCommunity } from '../../db/database';
+import { insertDelivery } from '../deliveries/service';
 import { Transfer, TransferState } from './model';
 
 /** The fields a grouped write may set. */
@@ -68,13 +69,20 @@ export interface NewTransferRow {
   meta: string;
 }
 
+/** Told to the other side once the transfer is settled (written with the transfer). */
+export interface TransferDelivery {
+  kind: string;
+  target: string;
+  payload: unknown;
+}
+
 export interface GroupedWriter {
   /**
    * Insert a new transfer, or find the one an earlier request with the same key made
    * (null: the key belongs to another community's transfer). Requests arriving in the
    * same turn share one transaction.
    */
-  insertOrFind(row: NewTransferRow): Promise<Transfer | null>;
+  insertOrFind(row: NewTransferRow, delivery?: TransferDelivery): Promise<Transfer | null>;
   /**
    * Patch `t` (expected in one of `from`) together with every other write of the same
    * `group` made in this turn. `once` runs first in that transaction, once per group.
@@ -109,7 +117,7 @@ export function createGroupedWriter(db: Database): GroupedWriter {
     }
   };
 
-  let inserts: Array<{ row: NewTransferRow; done(r: Transfer | null | Error): void }> | null = null;
+  let inserts: Array<{ row: NewTransferRow; delivery?: TransferDelivery; done(r: Transfer | null | Error): void }> | null = null;
   const flushInserts = async (): Promise<void> => {
     const batch = inserts!;
     inserts = null;
@@ -117,11 +125,21 @@ export function createGroupedWriter(db: Database): GroupedWriter {
       const found = await db.hub(async (trx) => {
         const out = new Map<string, Transfer>();
         const byCommunity = new Map<string, NewTransferRow[]>();
-        for (const { row } of batch) byCommunity.set(row.community_id, [...(byCommunity.get(row.community_id) ?? []), row]);
+        const deliveryOf = new Map<string, TransferDelivery>();
+        for (const { row, delivery } of batch) {
+          byCommunity.set(row.community_id, [...(byCommunity.get(row.community_id) ?? []), row]);
+          if (delivery) deliveryOf.set(row.idempotency_key, delivery);
+        }
         for (const [community, rows] of byCommunity) {
           await enterCommunity(trx, community);
           const inserted = await trx('transfers').insert(rows).onConflict('idempotency_key').ignore().returning('*');
-          for (const r of inserted) out.set(r.idempotency_key as string, Transfer.fromDatabaseJson(r));
+          for (const r of inserted) {
+            const t = Transfer.fromDatabaseJson(r);
+            out.set(t.idempotencyKey, t);
+            // Only with the row that is new: a repeated request finds its delivery already there.
+            const d = deliveryOf.get(t.idempotencyKey);
+            if (d) await insertDelivery(trx, { ...d, communityId: t.communityId, transferId: t.id });
+          }
           const missing = rows.map((r) => r.idempotency_key).filter((k) => !out.has(k));
           if (missing.length > 0) {
             for (const r of await trx('transfers').whereIn('idempotency_key', missing)) {
@@ -138,13 +156,13 @@ export function createGroupedWriter(db: Database): GroupedWriter {
   };
 
   return {
-    insertOrFind(row) {
+    insertOrFind(row, delivery) {
       return new Promise((resolve, reject) => {
         if (!inserts) {
           inserts = [];
           setImmediate(() => void flushInserts());
         }
-        inserts.push({ row, done: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
+        inserts.push({ row, delivery, done: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
       });
     },
 

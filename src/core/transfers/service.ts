@@ -13,7 +13,8 @@
  */
 import crypto from 'node:crypto';
 import { Database } from '../../db/database';
-import { createGroupedWriter } from './grouped-writes';
+import { TransferDelivery, createGroupedWriter } from './grouped-writes';
+import { insertDelivery } from '../deliveries/service';
 import { Logger } from '../../logger';
 import { Keyring } from '../keys';
 import { Ledger, LedgerError, PaymentOrder, Quote, isLedgerError } from '../ledger';
@@ -22,7 +23,7 @@ import { Community } from '../communities/model';
 import { currencyOf } from '../communities/currency';
 import { CreditLineService } from '../credit-lines/service';
 import { Rebalancer } from '../rebalancer';
-import { TransferError } from './errors';
+import { TransferError, isTransferError } from './errors';
 import { FINAL_STATES, Transfer, TransferState } from './model';
 
 export interface Party {
@@ -38,6 +39,18 @@ export interface TransferRequest {
   /** What the payee receives, payee units (stroops). */
   amount: bigint;
   meta?: string;
+  /**
+   * Telling the other side: written in the transaction that creates the transfer, sent
+   * once it is settled, cancelled if it is rejected.
+   */
+  delivery?: TransferDelivery;
+}
+
+/** A payment someone else already made on the ledger, to be recorded (not paid). */
+export interface RecordRequest extends TransferRequest {
+  /** What the payer paid, payer units. */
+  sourceAmount: bigint;
+  ledgerHash: string;
 }
 
 export interface TransferQuote {
@@ -56,6 +69,18 @@ export interface TransferService {
    * `new`/`submitted` if the ledger could not be reached (it is retried by resume()).
    */
   settle(req: TransferRequest): Promise<Transfer | TransferError>;
+  /**
+   * Record a payment already settled on the ledger (seen, not made, by the hub), once:
+   * the same key returns the first record. Written as `settled`, with its delivery.
+   */
+  record(req: RecordRequest): Promise<Transfer | TransferError>;
+  /**
+   * Undo a settled transfer the other side refused: the payee pays the payer back what
+   * the payer paid (its own transfer, key `compensation|<id>`), then this one ends
+   * `compensated`. Idempotent; a compensation that cannot settle now is retried by resume().
+   * Not possible when the hub does not hold the payee's keys (a peer server's account).
+   */
+  compensate(t: Transfer, reason: string): Promise<Transfer>;
   get(communityId: string, id: string): Promise<Transfer | null>;
   findByKey(communityId: string, idempotencyKey: string): Promise<Transfer | null>;
   /** Finish every unfinished transfer (at start, and periodically). */
@@ -79,11 +104,18 @@ export function createTransferService(deps: {
   const running = new Map<string, Promise<Transfer>>();
 
   const move = async (t: Transfer, from: TransferState[], patch: Partial<Transfer>): Promise<Transfer> => {
-    const updated = await db.community(t.communityId, async (trx) => Transfer.query(trx)
-      .patch({ ...patch, updatedAt: new Date() })
-      .where({ id: t.id })
-      .whereIn('state', from)
-      .returning('*') as unknown as Promise<Transfer[]>);
+    const updated = await db.community(t.communityId, async (trx) => {
+      const rows = await (Transfer.query(trx)
+        .patch({ ...patch, updatedAt: new Date() })
+        .where({ id: t.id })
+        .whereIn('state', from)
+        .returning('*') as unknown as Promise<Transfer[]>);
+      // Nothing was paid, so there is nothing to tell the other side.
+      if (rows.length === 1 && (patch.state === 'rejected' || patch.state === 'failed')) {
+        await trx('deliveries').where({ transfer_id: t.id, state: 'pending' }).update({ state: 'cancelled', updated_at: new Date() });
+      }
+      return rows;
+    });
     if (updated.length !== 1) throw new Error(`transfer ${t.id} is no longer in state ${from.join('/')}`);
     return updated[0];
   };
@@ -233,7 +265,7 @@ export function createTransferService(deps: {
     return task;
   };
 
-  return {
+  const service: TransferService = {
     async quote(payer, payee, amount) {
       if (amount <= 0n) return TransferError.InvalidAmount;
       if (payer.account.id === payee.account.id) return TransferError.SameAccount;
@@ -255,11 +287,55 @@ export function createTransferService(deps: {
         idempotency_key: req.idempotencyKey, request_hash: hash,
         payer_account_id: req.payer.account.id, payee_account_id: req.payee.account.id,
         amount: req.amount.toString(), meta: req.meta ?? '',
-      });
+      }, req.delivery);
       if (!t) return TransferError.IdempotencyConflict; // the key belongs to another community's transfer
       if (t.requestHash !== hash) return TransferError.IdempotencyConflict;
       if (FINAL_STATES.includes(t.state)) return t;
       return run(t, { payer: req.payer, payee: req.payee });
+    },
+
+    async record(req) {
+      if (req.amount <= 0n || req.sourceAmount <= 0n) return TransferError.InvalidAmount;
+      if (req.payer.account.id === req.payee.account.id) return TransferError.SameAccount;
+      const hash = requestHash(req);
+      const { t, created } = await db.community(req.payer.community.id, async (trx) => {
+        const [row] = await trx('transfers').insert({
+          community_id: req.payer.community.id, payee_community_id: req.payee.community.id,
+          idempotency_key: req.idempotencyKey, request_hash: hash,
+          payer_account_id: req.payer.account.id, payee_account_id: req.payee.account.id,
+          amount: req.amount.toString(), source_amount: req.sourceAmount.toString(), send_max: req.sourceAmount.toString(),
+          ledger_hash: req.ledgerHash, state: 'settled', meta: req.meta ?? '',
+        }).onConflict('idempotency_key').ignore().returning('*');
+        if (!row) return { t: (await Transfer.query(trx).findOne({ idempotency_key: req.idempotencyKey })) ?? null, created: false };
+        const inserted = Transfer.fromDatabaseJson(row);
+        if (req.delivery) await insertDelivery(trx, { ...req.delivery, communityId: inserted.communityId, transferId: inserted.id });
+        return { t: inserted, created: true };
+      });
+      if (!t || t.requestHash !== hash) return TransferError.IdempotencyConflict;
+      if (created) await rebalanceAfter(t, req.payer, req.payee);
+      return t;
+    },
+
+    async compensate(t, reason) {
+      if (t.state === 'compensated') return t;
+      if (t.state !== 'settled' && t.state !== 'delivered') throw new Error(`transfer ${t.id} is ${t.state}: only a settled transfer can be compensated`);
+      const payer = await deps.loadParty(t.payeeCommunityId, t.payeeAccountId);
+      const payee = await deps.loadParty(t.communityId, t.payerAccountId);
+      if (payer.community.kind === 'peer') {
+        logger.error({ transfer: t.id, reason }, 'refused after settlement, but the payee is on a peer server: it cannot be paid back from here');
+        return t;
+      }
+      const back = await service.settle({
+        idempotencyKey: `compensation|${t.id}`, payer, payee,
+        amount: t.sourceAmount ?? t.amount, meta: `compensation of ${t.id}: ${reason}`.slice(0, 500),
+      });
+      if (isTransferError(back) || back.state !== 'settled') {
+        logger.error({ transfer: t.id, compensation: isTransferError(back) ? back : back.id, state: isTransferError(back) ? back : back.state },
+          'compensation not settled; it is retried when the hub resumes');
+        return t;
+      }
+      logger.warn({ transfer: t.id, compensation: back.id, reason }, 'transfer compensated');
+      return move(t, ['settled', 'delivered'], { state: 'compensated', errorMessage: reason.slice(0, 500) });
     },
 
     get: (communityId, id) => db.community(communityId, async (trx) => (await Transfer.query(trx).findById(id)) ?? null),
@@ -277,8 +353,17 @@ export function createTransferService(deps: {
           await run(t);
           n++;
         }
+        // Refused after settlement, and the hub stopped before paying back: pay back now.
+        const refused = await db.community(c.id, async (trx) => Transfer.query(trx)
+          .where({ community_id: c.id }).whereIn('state', ['settled', 'delivered'])
+          .whereExists(trx('deliveries').whereRaw('deliveries.transfer_id = transfers.id').where('deliveries.state', 'refused')));
+        for (const t of refused) {
+          await service.compensate(t, t.errorMessage ?? 'refused by the other side');
+          n++;
+        }
       }
       return n;
     },
   };
+  return service;
 }
