@@ -9,7 +9,6 @@
  */
 import { Database, Trx } from '../../db/database';
 import { Logger } from '../../logger';
-import { Community } from '../communities/model';
 import { Delivery } from './model';
 
 export type DeliveryOutcome =
@@ -137,7 +136,9 @@ export function createDeliveryService(deps: { db: Database; logger: Logger }, op
 
   const due = async (): Promise<number> => {
     if (handlers.size === 0) return 0; // no protocol delivers anything yet
-    const communities = await db.hub(async (trx) => Community.query(trx).select('id'));
+    const kinds = [...handlers.keys()];
+    const communities: Array<{ id: string }> = await db.hub(async (trx) =>
+      (await trx.raw('select id from communities_with_due_deliveries(?::text[]) as id', [kinds])).rows);
     let n = 0;
     for (const c of communities) {
       const rows = await db.community(c.id, async (trx) => Delivery.query(trx)
