@@ -7,6 +7,7 @@ import { AccountService } from '../core/accounts/service';
 import { CommunityService } from '../core/communities/service';
 import { CreditLineService } from '../core/credit-lines/service';
 import { TransferService } from '../core/transfers/service';
+import { DeliveryService } from '../core/deliveries/service';
 import { Reconciler } from '../core/reconcile';
 import { Database } from '../db/database';
 import { Schema } from './schemas/schema';
@@ -18,6 +19,7 @@ export interface GovernanceDeps {
   accounts: AccountService;
   creditLines: CreditLineService;
   transfers: TransferService;
+  deliveries: DeliveryService;
   reconciler: Reconciler;
 }
 

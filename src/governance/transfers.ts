@@ -25,8 +25,9 @@ export function transferOperations(deps: GovernanceDeps): Operation[] {
     const a = await deps.accounts.getById(communityId, accountId);
     return `${c.code}/${isAccountError(a) ? '?' : a.code}`;
   };
-  const view = async (t: Transfer) =>
-    transferView(t, await ref(t.communityId, t.payerAccountId), await ref(t.payeeCommunityId, t.payeeAccountId));
+  const view = async (t: Transfer, withDeliveries = false) =>
+    transferView(t, await ref(t.communityId, t.payerAccountId), await ref(t.payeeCommunityId, t.payeeAccountId),
+      withDeliveries ? await deps.deliveries.forTransfer(t.communityId, t.id) : undefined);
 
   return [
     operation({
@@ -59,14 +60,14 @@ export function transferOperations(deps: GovernanceDeps): Operation[] {
     }),
     operation({
       id: 'getTransfer', method: 'get', path: '/communities/{code}/transfers/{id}', tag: 'transfers',
-      summary: 'A transfer, seen from the payer\'s or the payee\'s community',
+      summary: 'A transfer, seen from the payer\'s or the payee\'s community, with its deliveries to the other side',
       responses: { 200: { description: 'the transfer', schema: S.Transfer } },
       errors: [401, 404, 503],
       async handle({ params }) {
         const c = await requireCommunity(deps, params.code);
         const t = UUID.test(params.id) ? await deps.transfers.get(c.id, params.id) : null;
         if (!t) throw new HttpError(404, 'unknown_transfer', `no transfer ${params.id} paid by or to ${c.code}`, 'id');
-        return { status: 200, body: await view(t) };
+        return { status: 200, body: await view(t, true) };
       },
     }),
   ];

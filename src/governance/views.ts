@@ -7,6 +7,7 @@ import { Account } from '../core/accounts/model';
 import { Community } from '../core/communities/model';
 import { transferErrorMessage } from '../core/transfers/errors';
 import { Transfer } from '../core/transfers/model';
+import { Delivery } from '../core/deliveries/model';
 
 const iso = (d: Date | string): string => new Date(d).toISOString();
 
@@ -97,7 +98,20 @@ export interface TransferView {
   updatedAt: string;
 }
 
-export function transferView(t: Transfer, payer: string, payee: string): TransferView {
+export interface DeliveryView {
+  kind: string;
+  target: string;
+  state: string;
+  attempts: number;
+  nextAttemptAt: string;
+  lastError: string | null;
+}
+
+export function deliveryView(d: Delivery): DeliveryView {
+  return { kind: d.kind, target: d.target, state: d.state, attempts: d.attempts, nextAttemptAt: iso(d.nextAttemptAt), lastError: d.lastError };
+}
+
+export function transferView(t: Transfer, payer: string, payee: string, deliveries?: Delivery[]): TransferView {
   const code = t.errorCode as keyof typeof transferErrorMessage | null;
   return {
     id: t.id,
@@ -111,5 +125,6 @@ export function transferView(t: Transfer, payer: string, payee: string): Transfe
     meta: t.meta,
     createdAt: iso(t.createdAt),
     updatedAt: iso(t.updatedAt),
+    ...(deliveries ? { deliveries: deliveries.map(deliveryView) } : {}),
   };
 }

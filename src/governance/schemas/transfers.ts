@@ -29,7 +29,9 @@ export const Transfer = schema<unknown>('Transfer', {
     id: { type: 'string', format: 'uuid' },
     state: {
       enum: ['new', 'quoted', 'submitted', 'settled', 'delivered', 'rejected', 'failed', 'compensated'],
-      description: 'settled: paid on the ledger; rejected: refused (errorCode says why); new/submitted: the ledger could not be reached yet, the hub retries',
+      description: 'settled: paid on the ledger; delivered: settled and the other side acknowledged it; '
+        + 'compensated: the other side refused after settlement and the payer was paid back; '
+        + 'rejected: refused (errorCode says why); new/submitted: the ledger could not be reached yet, the hub retries',
     },
     payer: { type: 'string' },
     payee: { type: 'string' },
@@ -43,6 +45,22 @@ export const Transfer = schema<unknown>('Transfer', {
     meta: { type: 'string' },
     createdAt: Timestamp,
     updatedAt: Timestamp,
+    deliveries: {
+      type: 'array',
+      description: 'telling the other side (a CXP relay, a Komunitin notify): retried until acknowledged',
+      items: {
+        type: 'object',
+        properties: {
+          kind: { type: 'string', examples: ['cxp.relay', 'komunitin.notify'] },
+          target: { type: 'string' },
+          state: { enum: ['pending', 'delivered', 'refused', 'cancelled'], description: 'cancelled: the transfer was rejected, there was nothing to tell' },
+          attempts: { type: 'integer', minimum: 0 },
+          nextAttemptAt: Timestamp,
+          lastError: { anyOf: [{ type: 'string' }, { type: 'null' }] },
+        },
+        required: ['kind', 'target', 'state', 'attempts', 'nextAttemptAt', 'lastError'],
+      },
+    },
   },
   required: ['id', 'state', 'payer', 'payee', 'amount', 'sourceAmount', 'errorCode', 'errorMessage', 'meta', 'createdAt', 'updatedAt'],
 });
