@@ -11,6 +11,8 @@ import { Database } from '../src/db/database';
 import { Ledger } from '../src/core/ledger';
 import { Logger } from '../src/logger';
 import { HttpState } from '../src/http/server';
+import { createCxpProtocol } from './cxp';
+import { createKomunitin } from './komunitin';
 
 export interface ProtocolDeps extends Core {
   config: Config;
@@ -28,7 +30,10 @@ export interface Protocol {
 
 type ProtocolFactory = (deps: ProtocolDeps) => Protocol;
 
-const FACTORIES: ProtocolFactory[] = [];
+const FACTORIES: ProtocolFactory[] = [
+  createCxpProtocol,
+  createKomunitin,
+];
 
 export function createProtocols(deps: ProtocolDeps): Protocol[] {
   return FACTORIES.map((f) => f(deps));

@@ -141,7 +141,7 @@ export async function run(argv: string[]): Promise<void> {
       throw new UsageError(USAGE);
     case 'devnet':
       return runDevnet(rest);
-    case 'community': case 'member': case 'credit-line': case 'rate': case 'transfer': case 'audit': case 'reconcile': {
+    case 'community': case 'member': case 'credit-line': case 'rate': case 'transfer': case 'audit': case 'reconcile': case 'exchange': {
       const code = await runGovernanceCli([command, ...rest], loadClientConfig(), {
         out: (line) => process.stdout.write(`${line}\n`),
         err: (line) => process.stderr.write(`${line}\n`),

@@ -41,6 +41,21 @@ export interface Config {
    * none are configured (embedded: one is generated into DATA_DIR; server: API disabled).
    */
   governanceTokens: GovernanceToken[] | null;
+  /** Calls to Komunitin peer servers: what they may reach, and their limits. */
+  komunitin: KomunitinConfig;
+}
+
+export interface KomunitinConfig {
+  /** Development: peers over plain http:// and on loopback or private addresses are allowed. */
+  dev: boolean;
+  /** Hosts allowed even on private or loopback addresses (e.g. a peer on the same LAN). */
+  allowedHosts: string[];
+  /** Most a call to a peer may take, connection to last byte. */
+  timeoutMs: number;
+  /** Largest answer read from a peer; larger ones are cut and refused. */
+  maxResponseBytes: number;
+  /** How long a peer's account and currency resources are trusted before fetching them again. */
+  cacheTtlMs: number;
 }
 
 export interface GovernanceToken {
@@ -173,10 +188,24 @@ export function loadConfig(env: Env = process.env): Config {
 
   const governanceTokens = parseGovernanceTokens(get('GOVERNANCE_TOKENS'), problems);
 
+  const devRaw = (get('KOMUNITIN_DEV') ?? (stellar.kind === 'embedded' ? 'true' : 'false')).toLowerCase();
+  if (devRaw !== 'true' && devRaw !== 'false') problems.push(`KOMUNITIN_DEV=${JSON.stringify(devRaw)}: expected true or false`);
+  const allowedHosts = (get('KOMUNITIN_ALLOWED_HOSTS') ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
+  for (const h of allowedHosts) {
+    if (!/^[a-z0-9.:[\]-]{1,253}$/.test(h)) problems.push(`KOMUNITIN_ALLOWED_HOSTS: "${h}" is not a host name or IP address`);
+  }
+  const komunitin: KomunitinConfig = {
+    dev: devRaw === 'true',
+    allowedHosts,
+    timeoutMs: int('KOMUNITIN_TIMEOUT_MS', 10000, 100, 120000, 'milliseconds a call to a Komunitin peer may take'),
+    maxResponseBytes: int('KOMUNITIN_MAX_RESPONSE_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024, 'the largest answer read from a Komunitin peer, in bytes'),
+    cacheTtlMs: int('KOMUNITIN_CACHE_TTL_MS', 3600000, 0, 86400000, 'milliseconds a peer\'s account and currency are cached'),
+  };
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port, host, publicUrl, databaseUrl, dataDir, masterKey, newMasterKey, stellar, reconcileIntervalMs, stellarChannels, friendbotUrl,
-    logLevel: level as LogLevel, bodyLimit, shutdownTimeoutMs, governanceTokens,
+    logLevel: level as LogLevel, bodyLimit, shutdownTimeoutMs, governanceTokens, komunitin,
   };
 }
 

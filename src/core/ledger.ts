@@ -24,6 +24,25 @@ export interface LedgerCurrency {
   accounts: CurrencyAccounts;
   /** Local stroops the external trader may hold: the community's trade deficit bound. */
   traderMaxBalance: bigint;
+  /**
+   * Kept by another server (a peer): the hub holds none of its keys, so it never
+   * provisions or rebalances it, and a payment to it travels alone in its transaction
+   * (the peer's server reads the first payment of the transaction it is told about).
+   */
+  peer?: boolean;
+}
+
+/** One payment operation of a transaction, as the ledger applied it. */
+export interface LedgerPayment {
+  /** Public key of the paying account. */
+  from: string;
+  to: string;
+  /** What the payee received: asset and stroops. */
+  asset: { code: string; issuer: string };
+  amount: bigint;
+  /** What left the payer. */
+  sourceAsset: { code: string; issuer: string };
+  sourceAmount: bigint;
 }
 
 export interface NewKey {
@@ -116,6 +135,8 @@ export interface Ledger {
   offerDrift(c: LedgerCurrency): Promise<number>;
   /** A transaction the ledger knows, by hash. */
   findTransaction(hash: string): Promise<{ successful: boolean; ledger: number } | null>;
+  /** The payments a transaction made, by hash (null: the ledger does not know it). */
+  findPayments(hash: string): Promise<{ successful: boolean; ledger: number; payments: LedgerPayment[] } | null>;
   /** Balance of an account in its currency, stroops (ledger balance, before credit). */
   balance(c: LedgerCurrency, publicKey: string): Promise<bigint>;
   /** Best path delivering exactly `destAmount` to the payee. */

@@ -120,9 +120,10 @@ export function createReconciler(deps: {
   return {
     async run(opts = {}) {
       const repair = opts.repair ?? false;
-      const all = await db.hub(async (trx) => Community.query(trx).whereNot({ kind: 'peer' }).where({ ledger_status: 'ready' }));
+      // Peers are checked by their own servers, but lines to them are ours to check.
+      const all = await db.hub(async (trx) => Community.query(trx).where({ ledger_status: 'ready' }));
       const out: Drift[] = [];
-      for (const c of all) {
+      for (const c of all.filter((x) => x.kind !== 'peer')) {
         try {
           await checkCommunity(c, all, repair, out);
         } catch (err) {

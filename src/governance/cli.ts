@@ -26,7 +26,11 @@ export const GOVERNANCE_USAGE = `governance (a client of the running hub: HUB_UR
   transfer PAYER PAYEE AMOUNT [--meta TEXT] [--key IDEMPOTENCY-KEY]
                                   PAYER/PAYEE as CODE/ACCOUNT; AMOUNT in payee units
   audit [--subject SUBJECT] [--limit N]
-  reconcile [--repair]              compare the hub with the ledger (exit 1 while drift remains)`;
+  reconcile [--repair]              compare the hub with the ledger (exit 1 while drift remains)
+  exchange approve --code CODE --name NAME --uri URL --credit-limit A --max-balance B
+                   [--ticks T] [--ratio PERCENT] [--legacy-ip IP,IP]   (CXP; limits in HOUR)
+  exchange list | show CODE | block CODE | unblock CODE | rotate-key CODE
+  exchange set-ticks CODE TICKS | legacy CODE on|off [--ip IP,IP]`;
 
 export interface CliIo {
   out(line: string): void;
@@ -34,6 +38,9 @@ export interface CliIo {
 }
 
 class Usage extends Error {}
+
+interface ExchangeView { code: string; name: string; site: string; status: string; ticks: string; authentication: string; creditLimit: string; maxBalance: string }
+interface ExchangeAnswer { exchange: ExchangeView; hawk?: { id: string; key: string }; legacyKey?: string }
 
 /** An error answer of the hub, as the API gave it. */
 class ApiFailure extends Error {
@@ -245,6 +252,59 @@ export async function runGovernanceCli(argv: string[], config: ClientConfig, io:
         if (drift.length === 0) io.out('the hub and the ledger are in step');
         for (const d of drift) io.out(`${d.community}  ${d.kind}  ${d.subject}  ${d.detail}${d.repaired ? '  [repaired]' : ''}`);
         return drift.some((d) => !d.repaired) ? 1 : 0;
+      }
+      case 'exchange approve': {
+        const { values } = parse(rest.slice(1), { code: { type: 'string' }, name: { type: 'string' }, uri: { type: 'string' }, ticks: { type: 'string' }, 'credit-limit': { type: 'string' }, 'max-balance': { type: 'string' }, ratio: { type: 'string' }, 'legacy-ip': { type: 'string' } }, []);
+        if (!values.code || !values.name || !values.uri || !values['credit-limit'] || !values['max-balance']) throw new Usage('exchange approve needs --code, --name, --uri, --credit-limit and --max-balance');
+        const r = await api<ExchangeAnswer>('POST', '/exchanges', {
+          code: values.code, name: values.name, uri: values.uri, creditLimit: values['credit-limit'], maxBalance: values['max-balance'],
+          ...(values.ticks ? { ticks: values.ticks } : {}), ...(values.ratio ? { ratioPercent: Number(values.ratio) } : {}),
+          ...(values['legacy-ip'] ? { legacy: { ips: values['legacy-ip'].split(',') } } : {}),
+        });
+        io.out(`exchange ${r.exchange.code} approved at ${r.exchange.site} (ticks ${r.exchange.ticks}, min -${r.exchange.creditLimit}, max ${r.exchange.maxBalance} HOUR)`);
+        io.out(`  Hawk id:  ${r.hawk?.id}`);
+        io.out(`  Hawk key: ${r.hawk?.key}   (sha256; shown once: give it to the exchange)`);
+        if (r.legacyKey) io.out(`  legacy key: ${r.legacyKey}   (shown once; weaker authentication)`);
+        return 0;
+      }
+      case 'exchange list': {
+        parse(rest.slice(1), {}, []);
+        const { exchanges } = await api<{ exchanges: ExchangeView[] }>('GET', '/exchanges');
+        if (exchanges.length === 0) io.out('no exchanges yet');
+        else for (const line of table([['CODE', 'STATUS', 'AUTH', 'TICKS', 'SITE', 'NAME'], ...exchanges.map((e) => [e.code, e.status, e.authentication === 'legacy' ? 'legacy (weaker)' : 'hawk', e.ticks, e.site, e.name])])) io.out(line);
+        return 0;
+      }
+      case 'exchange show': {
+        const { args: [code] } = parse(rest.slice(1), {}, ['CODE']);
+        const e = await api<ExchangeView & Record<string, unknown>>('GET', `/exchanges/${encodeURIComponent(code)}`);
+        for (const [k, v] of Object.entries(e)) io.out(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+        return 0;
+      }
+      case 'exchange block': case 'exchange unblock': {
+        const { args: [code] } = parse(rest.slice(1), {}, ['CODE']);
+        const e = await api<ExchangeView>('PUT', `/exchanges/${encodeURIComponent(code)}/status`, { status: sub === 'block' ? 'blocked' : 'active' });
+        io.out(`exchange ${e.code} is ${e.status}`);
+        return 0;
+      }
+      case 'exchange rotate-key': {
+        const { args: [code] } = parse(rest.slice(1), {}, ['CODE']);
+        const r = await api<ExchangeAnswer>('POST', `/exchanges/${encodeURIComponent(code)}/key`);
+        io.out(`new Hawk key for ${r.exchange.code} (id ${r.hawk?.id}): ${r.hawk?.key}   (shown once; the old key no longer works)`);
+        return 0;
+      }
+      case 'exchange set-ticks': {
+        const { args: [code, ticks] } = parse(rest.slice(1), {}, ['CODE', 'TICKS']);
+        const e = await api<ExchangeView>('PUT', `/exchanges/${encodeURIComponent(code)}/ticks`, { ticks });
+        io.out(`exchange ${e.code}: ticks ${e.ticks}`);
+        return 0;
+      }
+      case 'exchange legacy': {
+        const { values, args: [code, onOff] } = parse(rest.slice(1), { ip: { type: 'string' } }, ['CODE', 'on|off']);
+        if (onOff !== 'on' && onOff !== 'off') throw new Usage('exchange legacy CODE on|off');
+        const r = await api<ExchangeAnswer>('PUT', `/exchanges/${encodeURIComponent(code)}/legacy`, { enabled: onOff === 'on', ...(values.ip ? { ips: values.ip.split(',') } : {}) });
+        io.out(`exchange ${r.exchange.code}: ${r.exchange.authentication === 'legacy' ? 'legacy mode (weaker authentication)' : 'Hawk only'}`);
+        if (r.legacyKey) io.out(`  legacy key: ${r.legacyKey}   (shown once)`);
+        return 0;
       }
       default:
         throw new Usage(`unknown command "${argv.slice(0, 2).join(' ')}"`);

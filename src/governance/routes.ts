@@ -15,6 +15,8 @@ import { BASE_PATH, openApiDocument } from './openapi';
 import { GovernanceDeps, Operation, operation } from './operation';
 import { transferOperations } from './transfers';
 import { reconcileOperations } from './reconcile';
+import { komunitinOperations } from './komunitin';
+import { cxpOperations } from './cxp';
 import { validBody, validQuery } from './validate';
 
 export function governanceOperations(deps: GovernanceDeps): Operation[] {
@@ -25,6 +27,8 @@ export function governanceOperations(deps: GovernanceDeps): Operation[] {
     ...transferOperations(deps),
     ...auditOperations(deps),
     ...reconcileOperations(deps),
+    ...komunitinOperations(deps),
+    ...cxpOperations(deps),
   ];
   let document: Record<string, unknown> | null = null;
   ops.push(operation({

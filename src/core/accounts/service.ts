@@ -31,6 +31,13 @@ export interface AccountService {
   balance(community: Community, account: Account): Promise<bigint>;
   setLimits(community: Community, code: string, limits: { creditLimit?: string; maxBalance?: string }, actor: string): Promise<Account | AccountError>;
   resumeProvisioning(community: Community): Promise<number>;
+  /**
+   * Record an account another server keeps (a peer community's member): its public key,
+   * no keys, nothing provisioned. The same key again returns the same account.
+   */
+  registerRemote(community: Community, input: { code: string; publicKey: string }, actor: string): Promise<Account | AccountError>;
+  /** An account of the community by its public key. */
+  getByPublicKey(community: Community, publicKey: string): Promise<Account | AccountError>;
 }
 
 const CODE = /^[A-Z0-9_-]{1,32}$/;
@@ -119,6 +126,39 @@ export function createAccountService(deps: { db: Database; ledger: Ledger; keyri
         });
         return Account.query(trx).patchAndFetchById(acc.id, { creditLimit, maxBalance });
       });
+    },
+
+    async registerRemote(community, input, actor) {
+      if (community.kind !== 'peer') return AccountError.UnknownCommunity;
+      if (!/^G[A-Z2-7]{55}$/.test(input.publicKey)) return AccountError.InvalidCode;
+      const wanted = CODE.test(input.code) ? input.code : `K-${input.publicKey.slice(1, 11)}`;
+      return db.community(community.id, async (trx): Promise<Account | AccountError> => {
+        const known = await Account.query(trx).findOne({ public_key: input.publicKey });
+        if (known) return known;
+        // Codes are the peer's; another key under the same code gets the key as a suffix.
+        for (const code of [wanted, `${wanted.slice(0, 20)}-${input.publicKey.slice(1, 11)}`]) {
+          const [row] = await trx('accounts')
+            .insert({
+              community_id: community.id, code, kind: 'remote', public_key: input.publicKey,
+              credit_limit: '0', max_balance: '0', ledger_status: 'ready',
+            })
+            .onConflict().ignore() // the key (registered meanwhile) or the code
+            .returning('*');
+          if (!row) {
+            const raced = await Account.query(trx).findOne({ public_key: input.publicKey });
+            if (raced) return raced;
+            continue;
+          }
+          await audit(trx, { actor, action: 'account.register-remote', subject: `account:${community.code}/${code}`, after: { code, publicKey: input.publicKey } });
+          return Account.fromDatabaseJson(row);
+        }
+        return AccountError.DuplicateCode;
+      });
+    },
+
+    async getByPublicKey(community, publicKey) {
+      const a = await db.community(community.id, async (trx) => Account.query(trx).findOne({ public_key: publicKey }));
+      return a ?? AccountError.UnknownAccount;
     },
 
     async resumeProvisioning(community) {

@@ -17,6 +17,15 @@ export interface CommunitySettings {
   defaultMaxBalance: string;
 }
 
+/**
+ * A `peer` community is a currency another server keeps on the same ledger: the hub
+ * holds none of its keys and only records its public accounts, rate and asset code
+ * (which may differ from the code the community goes by in this hub).
+ */
+export interface PeerSettings {
+  assetCode: string;
+}
+
 /** A community: one currency and its members, reached in one of four ways (kind). */
 export class Community extends BaseModel {
   static override tableName = 'communities';
@@ -32,7 +41,7 @@ export class Community extends BaseModel {
   rateD!: number;
   ledgerAccounts!: CurrencyAccounts | Record<string, never>;
   ledgerStatus!: 'provisioning' | 'ready';
-  settings!: CommunitySettings | Record<string, never>;
+  settings!: CommunitySettings | PeerSettings | Record<string, never>;
   createdAt!: Date;
   updatedAt!: Date;
 }

@@ -37,8 +37,27 @@ export interface CreateCommunityInput {
   importExport?: { creditLimit: string; maxBalance: string };
 }
 
+/** A currency another server keeps on the same ledger, as that server publishes it. */
+export interface PeerCommunityInput {
+  /** The code it goes by in this hub (its own, unless a community here has that one). */
+  code: string;
+  name: string;
+  rate: Rate;
+  /** Asset code of its local currency on the ledger. */
+  assetCode: string;
+  /** Its public accounts; the hub holds none of their keys. */
+  ledgerAccounts: CurrencyAccounts;
+}
+
 export interface CommunityService {
   create(input: CreateCommunityInput, actor?: string): Promise<Community | CommunityError>;
+  /**
+   * Record a peer community: no keys, nothing provisioned (its own server did that), so
+   * it is ready at once. Credit lines to it can then be set like to any community.
+   */
+  registerPeer(input: PeerCommunityInput, actor: string): Promise<Community | CommunityError>;
+  /** Follow a peer's rate and name as its server publishes them now (audited when changed). */
+  refreshPeer(id: string, update: { rate: Rate; name: string }, actor: string): Promise<Community | CommunityError>;
   getByCode(code: string): Promise<Community | CommunityError>;
   getById(id: string): Promise<Community | CommunityError>;
   list(): Promise<Community[]>;
@@ -113,6 +132,40 @@ export function createCommunityService(deps: {
       if (typeof community === 'string') return community;
       await provision(community, input.importExport);
       return community;
+    },
+
+    async registerPeer(input, actor) {
+      if (typeof input.code !== 'string' || !/^[A-Z0-9]{4}$/.test(input.code)) return CommunityError.InvalidCode;
+      if (!/^[A-Za-z0-9]{1,12}$/.test(input.assetCode)) return CommunityError.InvalidCode;
+      const name = (input.name ?? '').trim().slice(0, 100) || input.assetCode;
+      if (!isValidRate(input.rate)) return CommunityError.InvalidRate;
+      const keys = ['issuer', 'externalIssuer'] as const;
+      if (keys.some((k) => !/^G[A-Z2-7]{55}$/.test(input.ledgerAccounts[k] ?? ''))) return CommunityError.InvalidSettings;
+      return db.hub(async (trx) => {
+        const settings = { assetCode: input.assetCode };
+        const c = await registerCommunity(trx, vault, {
+          code: input.code, name, kind: 'peer', rateN: input.rate.n, rateD: input.rate.d,
+          ledgerAccounts: input.ledgerAccounts, ledgerStatus: 'ready', settings,
+        });
+        if (typeof c === 'string') return c;
+        await audit(trx, { actor, action: 'community.register-peer', subject: `community:${c.code}`, after: { name, rate: input.rate, ...settings, ledgerAccounts: input.ledgerAccounts } });
+        return c;
+      });
+    },
+
+    async refreshPeer(id, update, actor) {
+      if (!isValidRate(update.rate)) return CommunityError.InvalidRate;
+      return db.hub(async (trx) => {
+        const before = await Community.query(trx).findById(id);
+        if (!before || before.kind !== 'peer') return CommunityError.UnknownCommunity;
+        const name = update.name.trim().slice(0, 100) || before.name;
+        if (before.rateN === update.rate.n && before.rateD === update.rate.d && before.name === name) return before;
+        await audit(trx, {
+          actor, action: 'community.refresh-peer', subject: `community:${before.code}`,
+          before: { name: before.name, rate: { n: before.rateN, d: before.rateD } }, after: { name, rate: update.rate },
+        });
+        return Community.query(trx).patchAndFetchById(id, { rateN: update.rate.n, rateD: update.rate.d, name, updatedAt: new Date() });
+      });
     },
 
     getByCode: byCode,

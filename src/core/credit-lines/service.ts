@@ -52,6 +52,8 @@ export function createCreditLineService(deps: { db: Database; ledger: Ledger; ke
   return {
     async set(truster, peer, limitText, actor) {
       if (truster.id === peer.id) return CreditLineError.Self;
+      // A peer community's lines are set by its own server, which holds its trader's key.
+      if (truster.kind === 'peer') return CreditLineError.UnknownCommunity;
       const limit = parseAmount(limitText, { allowZero: true });
       if (isAmountError(limit)) return CreditLineError.InvalidLimit;
       if (truster.ledgerStatus !== 'ready' || peer.ledgerStatus !== 'ready') return CreditLineError.NotReady;

@@ -6,6 +6,8 @@ import * as creditLines from './credit-lines';
 import * as transfers from './transfers';
 import * as audit from './audit';
 import * as reconcile from './reconcile';
+import * as komunitin from './komunitin';
+import * as cxp from './cxp';
 import { Schema } from './schema';
 
 export const SCHEMAS: Schema<unknown>[] = [
@@ -16,4 +18,6 @@ export const SCHEMAS: Schema<unknown>[] = [
   transfers.CreateTransfer, transfers.Transfer,
   audit.AuditQuery, audit.AuditEntry, audit.AuditList,
   reconcile.ReconcileRequest, reconcile.Drift, reconcile.DriftReport,
+  komunitin.RegisterKomunitinPeer, komunitin.KomunitinPeer, komunitin.CreateKomunitinTransfer, komunitin.KomunitinTransfer, komunitin.KomunitinTransferList, komunitin.KomunitinRequestQuery, komunitin.KomunitinPolicy,
+  cxp.ApproveExchange, cxp.SetTicks, cxp.SetLegacy, cxp.Exchange, cxp.ExchangeList, cxp.ExchangeCredentials, cxp.BalanceMismatch, cxp.BalanceMismatchList,
 ];

@@ -201,6 +201,7 @@ export async function setCreditLine(
 }
 
 export async function offerDrift(d: CurrencyDeps, c: LedgerCurrency): Promise<number> {
+  if (c.peer) return 0; // a peer's trader is its own server's to keep
   const trader = await d.server.loadAccount(c.accounts.externalTrader);
   return (await offerOps(d, c, trader)).length;
 }
@@ -318,6 +319,7 @@ async function offerOps(
 
 /** Bring the trader's offers in line with its balances, limits and the rate. */
 export async function rebalance(d: CurrencyDeps, c: LedgerCurrency, keys: KeyLookup): Promise<number> {
+  if (c.peer) return 0; // a peer's trader is its own server's to keep (the hub has no key of it)
   for (let attempt = 0; attempt < 5; attempt++) {
     const trader = await d.server.loadAccount(c.accounts.externalTrader);
     const ops = await offerOps(d, c, trader);

@@ -111,7 +111,8 @@ export async function pay(
   // Members' accounts are co-signed by their community's admin: one signature for all
   // of a community's payments lets the engine batch many payments per transaction.
   const signers = await keypairs(keys, order.from.currency.accounts.admin);
-  const outcome = await submit({ ops: [op], signers, onSubmit });
+  // A peer server reads only the first payment of a transaction: never batch one to it.
+  const outcome = await submit({ ops: [op], signers, onSubmit, solo: order.to.currency.peer === true || undefined });
   if (!outcome.ok) {
     const e = paymentError(outcome.code);
     if (e) return e;

@@ -12,6 +12,7 @@ import * as currency from './currency';
 import { HubKeyStore, ensureHubAccounts } from './hub-accounts';
 import * as payments from './payments';
 import { Submitter } from './submitter';
+import { paymentsIn } from './transaction-payments';
 
 export interface StellarLedgerOptions {
   horizonUrl: string;
@@ -29,10 +30,10 @@ export interface StellarLedger extends Ledger {
   backlog(): number;
 }
 
-async function findTransaction(server: Horizon.Server, hash: string): Promise<{ successful: boolean; ledger: number; resultXdr: string } | null> {
+async function findTransaction(server: Horizon.Server, hash: string): Promise<{ successful: boolean; ledger: number; resultXdr: string; envelopeXdr: string } | null> {
   try {
     const tx = await server.transactions().transaction(hash).call();
-    return { successful: tx.successful, ledger: tx.ledger_attr, resultXdr: tx.result_xdr };
+    return { successful: tx.successful, ledger: tx.ledger_attr, resultXdr: tx.result_xdr, envelopeXdr: tx.envelope_xdr };
   } catch (e) {
     if (e instanceof NotFoundError) return null;
     throw e;
@@ -84,6 +85,13 @@ export async function createStellarLedger(opts: StellarLedgerOptions): Promise<S
     async findTransaction(hash) {
       const tx = await findTransaction(server, hash);
       return tx && { successful: tx.successful, ledger: tx.ledger };
+    },
+    async findPayments(hash) {
+      // A hash is 64 hex digits; anything else is no transaction (and no odd URL to Horizon).
+      if (!/^[0-9a-f]{64}$/i.test(hash)) return null;
+      const tx = await findTransaction(server, hash.toLowerCase());
+      if (!tx) return null;
+      return { successful: tx.successful, ledger: tx.ledger, payments: tx.successful ? paymentsIn(tx.envelopeXdr, tx.resultXdr, opts.passphrase) : [] };
     },
     async recover(hash, envelopeXdr, order) {
       const envelope = TransactionBuilder.fromXDR(envelopeXdr, opts.passphrase);

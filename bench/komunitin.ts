@@ -1,0 +1,88 @@
+/**
+ * Hub-to-hub external transfers over the Komunitin protocol on the devnet: two hub
+ * processes (own databases, own ports) on one devnet process with instant ledgers.
+ * Members of hub A pay members of hub B through A's governance API; each payment is
+ * quoted, settled as one path payment, and notified to B, which loads the transaction
+ * from the ledger, checks it and records it, before A answers. Reports transfers per
+ * second and p50/p99 latency of that whole round, at a fixed concurrency.
+ *
+ *   npx tsx bench/komunitin.ts        (BENCH_SECONDS, BENCH_CONCURRENCY to explore)
+ */
+import crypto from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { spawnDevnet } from '../test/fixtures/hub-core';
+import { hubProcess, HubProcess } from '../test/protocols/komunitin/hubs';
+import { STANDALONE } from '../test/fixtures/hub-core';
+
+const env = (name: string, fallback: number): number => {
+  const v = process.env[name];
+  return v && /^\d+$/.test(v) ? Number(v) : fallback;
+};
+const SECONDS = env('BENCH_SECONDS', 15);
+const CONCURRENCY = env('BENCH_CONCURRENCY', 16);
+const PAIRS = 16;
+const log = (s: string) => process.stdout.write(`${s}\n`);
+
+async function must(h: HubProcess, method: string, path: string, body?: unknown): Promise<any> {
+  const r = await h.gov(method, path, body);
+  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}\n${h.proc?.output().slice(-3000)}`);
+  return r.body;
+}
+
+export async function benchKomunitin(): Promise<void> {
+  const devnet = await spawnDevnet(['--close', 'instant']);
+  const hubs: HubProcess[] = [];
+  try {
+    const net = { url: devnet.url, passphrase: STANDALONE };
+    const extra = { STELLAR_CHANNELS: '10', LOG_LEVEL: 'error' };
+    const [a, b] = await Promise.all([hubProcess(net, crypto.randomBytes(32).toString('base64url'), extra), hubProcess(net, crypto.randomBytes(32).toString('base64url'), extra)]);
+    hubs.push(a, b);
+    // Trader capacity well beyond the run: B's trader pays incoming payments out of the
+    // local currency it holds, A's takes outgoing ones in up to its maximum balance.
+    const settings = { traderCredit: '100000', traderMaxBalance: '1000000' };
+    await must(a, 'POST', '/communities', { code: 'BKA1', name: 'Bench A', kind: 'hosted', settings });
+    await must(b, 'POST', '/communities', { code: 'BKB1', name: 'Bench B', kind: 'hosted', rate: { n: 1, d: 2 }, settings });
+    const payees: string[] = [];
+    for (let i = 0; i < PAIRS; i++) {
+      await Promise.all([
+        must(a, 'POST', '/communities/BKA1/accounts', { code: `P${i}`, creditLimit: '10000', maxBalance: '100000' }),
+        must(b, 'POST', '/communities/BKB1/accounts', { code: `Q${i}`, creditLimit: '0', maxBalance: '10000000' }),
+      ]);
+    }
+    for (let i = 0; i < PAIRS; i++) payees.push(`${b.url}/BKB1/accounts/Q${i}`);
+    await must(b, 'POST', '/komunitin/peers', { url: `${a.url}/BKA1/currency` });
+    await must(a, 'POST', '/komunitin/peers', { url: `${b.url}/BKB1/currency` });
+    await must(b, 'PUT', '/communities/BKB1/credit-lines/BKA1', { limit: '10000000' });
+    // Warm-up: resolve every payee once (cached afterwards, as Komunitin caches for 1 h).
+    for (let i = 0; i < PAIRS; i++) await must(a, 'POST', '/communities/BKA1/komunitin/payments', { account: `P${i}`, to: payees[i], amount: '1' });
+
+    log(`Komunitin hub-to-hub: ${CONCURRENCY} concurrent payments A → B for ${SECONDS} s (each: settle on the ledger + notify B, which verifies on the ledger and records)`);
+    const latencies: number[] = [];
+    let failures = 0;
+    const end = performance.now() + SECONDS * 1000;
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: CONCURRENCY }, async (_, w) => {
+      for (let n = 0; performance.now() < end; n++) {
+        const i = (w + n * CONCURRENCY) % PAIRS;
+        const s = performance.now();
+        const r = await a.gov('POST', '/communities/BKA1/komunitin/payments', { account: `P${i}`, to: payees[i], amount: '1' });
+        if (r.status === 201 && r.body.state === 'committed') latencies.push(performance.now() - s);
+        else if (failures++ < 3) log(`  failed: ${r.status} ${JSON.stringify(r.body)}`);
+      }
+    }));
+    const elapsed = (performance.now() - t0) / 1000;
+    latencies.sort((x, y) => x - y);
+    const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
+    log(`  ${latencies.length} transfers in ${elapsed.toFixed(1)} s: ${(latencies.length / elapsed).toFixed(1)} transfers/s; latency p50 ${q(0.5).toFixed(0)} ms, p99 ${q(0.99).toFixed(0)} ms; ${failures} failed`);
+  } finally {
+    await Promise.all(hubs.map((h) => h.close().catch(() => undefined)));
+    await devnet.close().catch(() => undefined);
+  }
+}
+
+if (require.main === module) {
+  benchKomunitin().then(() => process.exit(0), (err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,18 @@
+/**
+ * npm run bench, second half — the protocols end to end over HTTP: CXP try transactions
+ * (Hawk, validation, database, devnet, relay to a local exchange) and hub-to-hub
+ * Komunitin external transfers. `BENCH_ONLY=cxp` or `BENCH_ONLY=komunitin` runs one.
+ */
+import { benchCxp } from './cxp';
+import { benchKomunitin } from './komunitin';
+
+async function main(): Promise<void> {
+  const only = process.env.BENCH_ONLY;
+  if (!only || only === 'cxp') await benchCxp();
+  if (!only || only === 'komunitin') await benchKomunitin();
+}
+
+main().then(() => process.exit(0), (err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

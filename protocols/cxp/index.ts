@@ -1,0 +1,44 @@
+/**
+ * The CXP intertrading protocol (2013 API, Hawk HMAC), and the deployed Drupal client's
+ * legacy variant. The hub is the circle's clearing server: each member exchange is a
+ * `cxp` community; its payments are core transfers, relayed to the receiving exchange
+ * through the outbox (`cxp.relay`), also when they come from another protocol (onward).
+ */
+import Router from '@koa/router';
+import { ProtocolDeps, Protocol } from '../index';
+import { HttpState } from '../../src/http/server';
+import { RELAY_KIND, createRelayClient, relayTarget } from './client';
+import { legacyRouter } from './legacy';
+import { openApiDocument } from './openapi';
+import { cxpRouter } from './routes';
+import { createCxpService } from './service';
+import { exchangeStore } from './store';
+import { decimalText, localToHour } from './translate';
+
+/** How long one relay may take, connection to last byte. */
+const RELAY_TIMEOUT_MS = 5000;
+
+export function createCxpProtocol(deps: ProtocolDeps): Protocol {
+  const store = exchangeStore(deps);
+  const relay = createRelayClient({ store, timeoutMs: RELAY_TIMEOUT_MS });
+  const service = createCxpService({ ...deps, store, relay });
+  deps.deliveries.register(RELAY_KIND, (d) => relay.deliver(d));
+
+  // A payment from another protocol to a member of an exchange: relayed like a try.
+  deps.onward.register('cxp', async (p) => {
+    const ex = await store.byCommunity(p.community.id);
+    if (!ex) throw new Error(`community ${p.community.code} is not a CXP exchange of this hub`);
+    const message = service.onwardMessage(ex, {
+      payer: p.payerRef, payer_url: p.payerUrl, payee: p.payeeRef,
+      quantity: decimalText(localToHour(p.amount, p.community)), description: p.description.slice(0, 255), temp_id: p.reference.slice(0, 64),
+    });
+    return { kind: RELAY_KIND, target: relayTarget(ex), payload: { exchange: ex.communityId, message } };
+  });
+
+  const router = new Router<HttpState>();
+  const main = cxpRouter({ service, store, logger: deps.logger, bodyLimit: deps.config.bodyLimit, openApi: openApiDocument });
+  const legacy = legacyRouter({ service, store, logger: deps.logger });
+  router.use(main.routes(), main.allowedMethods());
+  router.use(legacy.routes(), legacy.allowedMethods());
+  return { name: 'cxp', router };
+}

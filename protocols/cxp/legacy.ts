@@ -1,0 +1,101 @@
+/**
+ * Legacy mode: the deployed Drupal 7 `intertrading` client (2012–2013), unmodified.
+ * It posts forms to <server>/<path> — here <hub>/cxp/legacy/<path> — carrying its site
+ * address (`src_url`) and a shared `key` in the body, and the hub also checks the
+ * caller's IP against the exchange's allowlist. There is no HMAC: anyone who sees one
+ * request can replay it from an allowed address, so only exchanges the governing body
+ * opted in use it, and reports mark them. Answers: status line `200 Intertrading`, a
+ * JSON array with 'OK' or the code first, the rest being the message's arguments.
+ */
+import crypto from 'node:crypto';
+import Router from '@koa/router';
+import { AppContext, HttpState } from '../../src/http/server';
+import { Logger } from '../../src/logger';
+import { isAmountError } from '../../src/core/amounts';
+import { CxpFailure, invalidField } from './errors';
+import { valid } from './schemas';
+import { LegacyHandshake, LegacyHandshakeBody, LegacyPrepare, LegacyPrepareBody, LegacyTry, LegacyTryBody } from './schemas/legacy';
+import { CxpService } from './service';
+import { CxpExchange, ExchangeStore, uriKey } from './store';
+import { localToHour, stroopsOf, toJson } from './translate';
+
+export const LEGACY_PREFIX = '/cxp/legacy';
+
+/** IPv4 callers reach a dual-stack socket as ::ffff:a.b.c.d. */
+const plainIp = (ip: string) => ip.replace(/^::ffff:/i, '');
+
+function reply(ctx: AppContext, items: unknown[]): void {
+  ctx.status = 200;
+  ctx.message = 'Intertrading';
+  ctx.type = 'application/json';
+  ctx.body = toJson(items);
+}
+
+const failure = (e: CxpFailure): unknown[] => [e.code, ...Object.values(e.args)];
+
+export function legacyRouter(deps: { service: CxpService; store: ExchangeStore; logger: Logger }): Router<HttpState> {
+  const { service, store } = deps;
+  const router = new Router<HttpState>({ prefix: LEGACY_PREFIX });
+
+  /** The exchange a legacy post comes from: opted in, from an allowed address, with its key. */
+  const authenticate = async (ctx: AppContext, body: Record<string, unknown>): Promise<CxpExchange> => {
+    const src = body.src_url;
+    const key = body.key;
+    if (typeof src !== 'string' || typeof key !== 'string' || src === '' || key === '') throw new CxpFailure(18);
+    const ex = await store.byUriKey(uriKey(src));
+    if (!ex || !ex.legacy) throw new CxpFailure(16);
+    if (!ex.legacyIps.map(plainIp).includes(plainIp(ctx.ip))) throw new CxpFailure(16);
+    const stored = await store.legacyKey(ex);
+    const a = Buffer.from(stored?.reveal() ?? '');
+    const b = Buffer.from(key);
+    if (!stored || a.length !== b.length || !crypto.timingSafeEqual(a, b)) throw new CxpFailure(17);
+    return ex;
+  };
+
+  const route = (handle: (ex: CxpExchange, body: Record<string, unknown>) => Promise<unknown[]>) => async (ctx: AppContext) => {
+    try {
+      const body = ctx.request.body;
+      if (!body || typeof body !== 'object' || Array.isArray(body)) throw new CxpFailure(18);
+      const ex = await authenticate(ctx, body as Record<string, unknown>);
+      reply(ctx, await handle(ex, body as Record<string, unknown>));
+    } catch (err) {
+      if (err instanceof CxpFailure) return reply(ctx, failure(err));
+      ctx.state.log.error({ err }, 'cxp legacy request failed');
+      reply(ctx, [5, `internal error; request id ${ctx.state.requestId}`]);
+    }
+  };
+
+  router.post('/intertrading/help/json', route(async (ex) => ['OK', await service.status(ex)]));
+
+  router.post('/exchange/handshake', route(async (ex, raw) => {
+    const b = valid(LegacyHandshake, raw, { coerce: true }) as LegacyHandshakeBody;
+    const r = await service.handshake(ex, {
+      api: b.api ?? 1, mail: b.mail, ticks: b.ticks, first_trade: b.first_trade ?? 0, traders: b.traders ?? 0,
+      transactions: b.transactions ?? 0, uri: b.uri ?? ex.uri,
+      ...(b.name ? { name: b.name } : {}), ...(b.logo ? { logo: b.logo } : {}), ...(b.new_key ? { new_key: b.new_key } : {}),
+    }, { previousKey: false, signedWith: b.key, legacy: true });
+    return ['OK', r];
+  }));
+
+  router.post('/exchange/prepare', route(async (ex, raw) => {
+    const b = valid(LegacyPrepare, raw, { coerce: true }) as LegacyPrepareBody;
+    const limits = await service.prepare(ex, { volume: b.volume, integrity: b.integrity, balance: b.balance });
+    return ['OK', { sites: await service.clients(ex), ...limits }];
+  }));
+
+  router.post('/transaction/try', route(async (ex, raw) => {
+    const b = valid(LegacyTry, raw, { coerce: true }) as LegacyTryBody;
+    const c = await service.exchangeCommunity(ex);
+    const local = stroopsOf(b.quantity);
+    if (isAmountError(local)) throw invalidField('quantity', b.quantity);
+    // No temp_id in the legacy client: a repeat of the same post (same date) is the same try.
+    const temp = b.temp_id ?? `legacy-${crypto.createHash('sha256').update(JSON.stringify([b.payer, b.payee, b.dest_url, b.quantity, b.description, b.date ?? crypto.randomUUID()])).digest('hex').slice(0, 40)}`;
+    await service.try(ex, {
+      payer: b.payer, payer_url: b.payer_url, payee: b.payee, payee_url: b.payee_url, src_url: b.src_url, dest_url: b.dest_url,
+      quantity: localToHour(local, c), description: b.description, really: b.really, temp_id: temp,
+    });
+    return ['OK'];
+  }));
+
+  return router;
+}

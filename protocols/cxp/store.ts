@@ -1,0 +1,199 @@
+/**
+ * The member exchanges of the circle and what the hub remembers about them: the
+ * registry row (hub-level, found by Hawk id or by uri before any community is known),
+ * their keys (sealed in the vault through the core's keyring, under the exchange's
+ * community key), Hawk nonces and balance mismatches (the exchange's own rows, isolated
+ * by community). Used by the protocol and by governance alike.
+ */
+import crypto from 'node:crypto';
+import { Database, Trx } from '../../src/db/database';
+import { BaseModel } from '../../src/db/model';
+import { Keyring } from '../../src/core/keys';
+import { Redacted } from '../../src/vault/redacted';
+
+export class CxpExchange extends BaseModel {
+  static override tableName = 'cxp_exchanges';
+  static override idColumn = 'community_id';
+  static override bigintColumns = ['minHour', 'maxHour', 'volume'];
+  static override jsonAttributes = ['declared'];
+
+  communityId!: string;
+  uri!: string;
+  uriKey!: string;
+  title!: string;
+  hawkId!: string;
+  keyVersion!: number;
+  ticks!: string;
+  firstTradeAt!: Date | null;
+  minHour!: bigint;
+  maxHour!: bigint;
+  ratioPercent!: number;
+  volume!: bigint | null;
+  declared!: Record<string, unknown>;
+  handshakeAt!: Date | null;
+  legacy!: boolean;
+  legacyIps!: string[];
+  createdAt!: Date;
+  updatedAt!: Date;
+}
+
+/**
+ * How CXP names a site: "servername.com", "domain.org/mytown?q=", "http://…/". The
+ * scheme, case, a trailing "?q=" and trailing slashes do not matter.
+ */
+export function uriKey(url: string): string {
+  return url.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\?q=$/, '').replace(/\/+$/, '').toLowerCase();
+}
+
+/** Secrets of an exchange, by name; the community id keeps names unique in the keyring. */
+const secretName = (communityId: string, what: 'hawk' | 'hawk-previous' | 'legacy') => `cxp.${what}-key@${communityId}`;
+
+export const newHawkId = (): string => `cxp-${crypto.randomBytes(9).toString('base64url')}`;
+export const newKey = (): string => crypto.randomBytes(32).toString('base64url');
+
+export interface HawkCredentials {
+  id: string;
+  key: string;
+  algorithm: 'sha256';
+  /** Hawk's server side wants a user; it is the exchange's Hawk id. */
+  user: string;
+}
+
+const credentials = (id: string, key: string): HawkCredentials => ({ id, key, algorithm: 'sha256', user: id });
+
+export interface ExchangeStore {
+  byHawkId(hawkId: string): Promise<CxpExchange | null>;
+  byUriKey(key: string): Promise<CxpExchange | null>;
+  byCommunity(communityId: string): Promise<CxpExchange | null>;
+  list(): Promise<CxpExchange[]>;
+  /** The key the exchange signs with now. */
+  keys(ex: CxpExchange): Promise<{ current: HawkCredentials }>;
+  /** The key before the last rotation, if any (accepted at handshake only). */
+  previousKey(ex: CxpExchange): Promise<HawkCredentials | null>;
+  legacyKey(ex: CxpExchange): Promise<Redacted<string> | null>;
+  /**
+   * Seal a key inside the caller's community transaction. `previous` stays valid for the
+   * handshake only (a client whose rotation answer was lost); '' honours none.
+   */
+  sealHawkKey(trx: Trx, ex: Pick<CxpExchange, 'communityId'>, key: string, opts?: { previous?: string }): Promise<void>;
+  sealLegacyKey(trx: Trx, communityId: string, key: string): Promise<void>;
+  /** Record a nonce; false if it was seen already (a replay). */
+  rememberNonce(ex: CxpExchange, nonce: string, ts: number, windowSec: number): Promise<boolean>;
+  patch(communityId: string, patch: Partial<CxpExchange>, trx?: Trx): Promise<CxpExchange>;
+  /**
+   * A value derived from the exchanges' communities (e.g. an import-export account),
+   * kept briefly and forgotten at every invalidate().
+   */
+  remember<T>(key: string, load: () => Promise<T>): Promise<T>;
+  /** Forget cached rows (after a change made elsewhere in this process). */
+  invalidate(): void;
+}
+
+/** Rows are cached briefly: every request looks its exchange up, changes are rare and local. */
+const CACHE_MS = 2000;
+
+/**
+ * One store per database: the protocol and the governance operations of a hub share it,
+ * so a change made through governance is seen by the next CXP request at once.
+ */
+const stores = new WeakMap<Database, ExchangeStore>();
+
+export function exchangeStore(deps: { db: Database; keyring: Keyring }): ExchangeStore {
+  let s = stores.get(deps.db);
+  if (!s) {
+    s = createExchangeStore(deps);
+    stores.set(deps.db, s);
+  }
+  return s;
+}
+
+function createExchangeStore(deps: { db: Database; keyring: Keyring }): ExchangeStore {
+  const { db, keyring } = deps;
+  const cache = new Map<string, { ex: CxpExchange | null; until: number }>();
+  const memo = new Map<string, { v: unknown; until: number }>();
+  let nonceWrites = 0;
+
+  const cached = async (key: string, load: () => Promise<CxpExchange | undefined>): Promise<CxpExchange | null> => {
+    const hit = cache.get(key);
+    if (hit && hit.until > Date.now()) return hit.ex;
+    const ex = (await load()) ?? null;
+    cache.set(key, { ex, until: Date.now() + CACHE_MS });
+    return ex;
+  };
+
+  const open = async (communityId: string, name: string): Promise<string | null> => {
+    try {
+      return (await keyring.lookup(communityId)(name)).reveal();
+    } catch {
+      return null; // never sealed (e.g. no rotation yet)
+    }
+  };
+
+  const store: ExchangeStore = {
+    byHawkId: (hawkId) => cached(`h:${hawkId}`, () => db.hub(async (trx) => CxpExchange.query(trx).findOne({ hawk_id: hawkId }))),
+    byUriKey: (key) => cached(`u:${key}`, () => db.hub(async (trx) => CxpExchange.query(trx).findOne({ uri_key: key }))),
+    byCommunity: (id) => cached(`c:${id}`, () => db.hub(async (trx) => CxpExchange.query(trx).findById(id))),
+    list: () => db.hub(async (trx) => CxpExchange.query(trx).orderBy('uri_key')),
+
+    async keys(ex) {
+      const current = await open(ex.communityId, secretName(ex.communityId, 'hawk'));
+      if (!current) throw new Error(`exchange ${ex.uriKey} has no Hawk key`);
+      return { current: credentials(ex.hawkId, current) };
+    },
+
+    async previousKey(ex) {
+      const previous = await open(ex.communityId, secretName(ex.communityId, 'hawk-previous'));
+      return previous ? credentials(ex.hawkId, previous) : null; // '' = none
+    },
+
+    async legacyKey(ex) {
+      const k = await open(ex.communityId, secretName(ex.communityId, 'legacy'));
+      return k ? new Redacted(k) : null;
+    },
+
+    async sealHawkKey(trx, ex, key, opts = {}) {
+      const seal = (name: string, secret: string) => keyring.store(trx, ex.communityId, { publicKey: name, secret: new Redacted(secret) });
+      if (opts.previous !== undefined) await seal(secretName(ex.communityId, 'hawk-previous'), opts.previous);
+      await seal(secretName(ex.communityId, 'hawk'), key);
+    },
+
+    async sealLegacyKey(trx, communityId, key) {
+      await keyring.store(trx, communityId, { publicKey: secretName(communityId, 'legacy'), secret: new Redacted(key) });
+    },
+
+    async rememberNonce(ex, nonce, ts, windowSec) {
+      // Expired nonces are swept now and then, in the same transaction, a few at a time.
+      const sweep = ++nonceWrites % 200 === 0;
+      return db.community(ex.communityId, async (trx) => {
+        if (sweep) await trx.raw('delete from cxp_nonces where community_id = ? and expires_at < now()', [ex.communityId]);
+        const rows = await trx.raw(
+          `insert into cxp_nonces (community_id, nonce, ts, expires_at) values (?, ?, ?, to_timestamp(?))
+           on conflict do nothing returning nonce`,
+          [ex.communityId, nonce, ts, ts + windowSec + 1],
+        );
+        return rows.rows.length === 1;
+      });
+    },
+
+    async patch(communityId, patch, trx) {
+      const run = async (t: Trx): Promise<CxpExchange> => CxpExchange.query(t).patchAndFetchById(communityId, { ...patch, updatedAt: new Date() });
+      const ex = trx ? await run(trx) : await db.community(communityId, run);
+      store.invalidate();
+      return ex;
+    },
+
+    async remember<T>(key: string, load: () => Promise<T>): Promise<T> {
+      const hit = memo.get(key);
+      if (hit && hit.until > Date.now()) return hit.v as T;
+      const v = await load();
+      memo.set(key, { v, until: Date.now() + CACHE_MS });
+      return v;
+    },
+
+    invalidate() {
+      cache.clear();
+      memo.clear();
+    },
+  };
+  return store;
+}

@@ -1,0 +1,88 @@
+/**
+ * The outbox handlers that tell peers about transfers (accounting's notify, which
+ * Komunitin itself sends once and never again): `komunitin.notify` POSTs a settled
+ * payment to the payee's server; `komunitin.update` PATCHes a payment request the
+ * peer sent us with our decision. Both are signed with our account's key, retried with
+ * backoff until acknowledged. A retry after a lost answer finds the transfer already
+ * there: it is then confirmed with a GET instead of being refused.
+ */
+import { DeliveryHandler, DeliveryOutcome } from '../../src/core/deliveries/service';
+import { Delivery } from '../../src/core/deliveries/model';
+import { ProtocolDeps } from '../index';
+import { signToken } from './auth';
+import { Outbound, OutboundError, PeerAnswer } from './client';
+import { NotifyPayload, UpdatePayload } from './service';
+
+const detailOf = (a: PeerAnswer): string => {
+  const e = (a.json as { errors?: Array<{ code?: string; detail?: string }> } | undefined)?.errors?.[0];
+  return e ? `${e.code ?? ''}: ${e.detail ?? ''}` : a.text.slice(0, 300);
+};
+
+/** Answers worth waiting out: the peer is down, overloaded, or cannot see the ledger yet. */
+const transient = (a: PeerAnswer): boolean =>
+  a.status >= 500 || a.status === 401 || a.status === 408 || a.status === 429
+  || (a.json as { errors?: Array<{ code?: string }> } | undefined)?.errors?.[0]?.code === 'TransactionError';
+
+export function deliveryHandlers(deps: ProtocolDeps, outbound: Outbound): { notify: DeliveryHandler; update: DeliveryHandler } {
+  const sign = async (d: Delivery, publicKey: string) => signToken(await deps.keyring.lookup(d.communityId)(publicKey), deps.publicUrl());
+
+  /** The peer has it already, in the state we meant? (a retry after our answer was lost) */
+  const confirmed = async (url: string, token: string, check: (attrs: { state?: string; hash?: string }) => boolean): Promise<boolean> => {
+    try {
+      const a = await outbound.request('GET', url, { token });
+      const attrs = (a.json as { data?: { attributes?: { state?: string; hash?: string } } } | undefined)?.data?.attributes;
+      return a.status === 200 && !!attrs && check(attrs);
+    } catch {
+      return false;
+    }
+  };
+
+  const send = async (d: Delivery, method: 'POST' | 'PATCH', body: unknown, token: string, confirmUrl: string,
+    check: (attrs: { state?: string; hash?: string }) => boolean): Promise<DeliveryOutcome> => {
+    let a: PeerAnswer;
+    try {
+      a = await outbound.request(method, d.target, { body, token });
+    } catch (err) {
+      if (err instanceof OutboundError && !err.retryable) return { outcome: 'refused', reason: err.message };
+      return { outcome: 'retry', error: (err as Error).message };
+    }
+    if (a.status >= 200 && a.status < 300) {
+      return { outcome: 'acknowledged', result: { status: a.status, state: (a.json as { data?: { attributes?: { state?: string } } })?.data?.attributes?.state } };
+    }
+    if (d.attempts > 0 && await confirmed(confirmUrl, token, check)) return { outcome: 'acknowledged', result: { status: 200, confirmed: true } };
+    if (transient(a)) return { outcome: 'retry', error: `${a.status} ${detailOf(a)}` };
+    return { outcome: 'refused', reason: `${a.status} ${detailOf(a)}`, result: { status: a.status } };
+  };
+
+  return {
+    async notify(d) {
+      const p = d.payload as NotifyPayload;
+      const t = d.transferId ? await deps.transfers.get(d.communityId, d.transferId) : null;
+      if (!t?.ledgerHash) return { outcome: 'retry', error: 'the transfer has no ledger hash yet' };
+      const hash = t.ledgerHash;
+      const body = {
+        data: {
+          type: 'transfers',
+          id: p.id,
+          attributes: {
+            amount: p.amount, meta: { description: p.description }, state: 'committed', hash,
+            created: new Date(t.createdAt).toISOString(), updated: new Date(t.updatedAt).toISOString(),
+          },
+          relationships: {
+            payer: { data: { type: 'accounts', id: p.payerId, meta: { external: true, href: p.payerHref } } },
+            payee: { data: { type: 'accounts', id: p.payeeId } },
+          },
+        },
+      };
+      return send(d, 'POST', body, await sign(d, p.payerKey), `${d.target}/${p.id}`, (x) => x.hash === hash);
+    },
+
+    async update(d) {
+      const p = d.payload as UpdatePayload;
+      const t = d.transferId ? await deps.transfers.get(d.communityId, d.transferId) : null;
+      if (p.state === 'committed' && !t?.ledgerHash) return { outcome: 'retry', error: 'the transfer has no ledger hash yet' };
+      const body = { data: { type: 'transfers', id: p.id, attributes: { state: p.state, ...(t?.ledgerHash && p.state === 'committed' ? { hash: t.ledgerHash } : {}) } } };
+      return send(d, 'PATCH', body, await sign(d, p.signerKey), d.target, (x) => x.state === p.state);
+    },
+  };
+}

@@ -1,0 +1,228 @@
+/**
+ * Two hubs, each a real process with its own database and port, on one devnet, paying
+ * each other through the Komunitin protocol over real HTTP: payments both ways,
+ * payment requests accepted and rejected, a notify that waits out the payee hub being
+ * down (and the payer hub restarting), and forged or false notifies refused.
+ */
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { Keypair } from '@stellar/stellar-sdk';
+import { signToken } from '../../../protocols/komunitin/auth';
+import { openStorage } from '../../../src/app';
+import { loadConfig } from '../../../src/config';
+import { createLogger } from '../../../src/logger';
+import { Redacted } from '../../../src/vault/redacted';
+import { TestNetwork, startTestNetwork } from '../../devnet/harness';
+import { HubProcess, hubProcess } from './hubs';
+
+const JSONAPI = 'application/vnd.api+json';
+
+async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 30000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('Komunitin protocol between two hub processes', function () {
+  this.timeout(240000);
+  let network: TestNetwork;
+  let a: HubProcess;
+  let b: HubProcess;
+  const ids: Record<string, { community: string; account: string; publicKey: string; href: string }> = {};
+
+  const balance = async (h: HubProcess, code: string, account: string) => (await h.gov('GET', `/communities/${code}/accounts/${account}`)).body.balance as string;
+
+  before(async () => {
+    network = await startTestNetwork();
+    [a, b] = await Promise.all([hubProcess(network, crypto.randomBytes(32).toString('base64url')), hubProcess(network, crypto.randomBytes(32).toString('base64url'))]);
+    for (const [h, code, rate] of [[a, 'AAA1', { n: 1, d: 1 }], [b, 'BBB1', { n: 1, d: 2 }]] as const) {
+      const c = await h.gov('POST', '/communities', { code, name: `Community ${code}`, kind: 'hosted', rate });
+      assert.equal(c.status, 201, JSON.stringify(c.body));
+      for (const n of ['1', '2']) {
+        const m = await h.gov('POST', `/communities/${code}/accounts`, { code: `${code}-M${n}`, creditLimit: '100', maxBalance: '1000' });
+        assert.equal(m.status, 201, JSON.stringify(m.body));
+        const acc = await fetch(`${h.url}/${code}/accounts/${code}-M${n}`);
+        const doc = await acc.json() as any;
+        ids[`${code}-M${n}`] = { community: doc.data.relationships.currency.data.id, account: doc.data.id, publicKey: doc.data.attributes.key, href: doc.data.links.self };
+      }
+    }
+    // Each hub registers the other's currency, and accepts its HOUR up to 1000 units.
+    for (const [h, other, mine, theirs] of [[a, b, 'AAA1', 'BBB1'], [b, a, 'BBB1', 'AAA1']] as const) {
+      const p = await h.gov('POST', '/komunitin/peers', { url: `${other.url}/${theirs}/currency` });
+      assert.equal(p.status, 200, JSON.stringify(p.body));
+      assert.equal(p.body.code, theirs);
+      const line = await h.gov('PUT', `/communities/${mine}/credit-lines/${p.body.code}`, { limit: '1000' });
+      assert.equal(line.status, 200, JSON.stringify(line.body));
+    }
+  });
+
+  after(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await network?.close();
+  });
+
+  it('serves the currency and accounts as Komunitin does (public, JSON:API)', async () => {
+    const res = await fetch(`${a.url}/AAA1/currency`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /application\/vnd\.api\+json/);
+    const doc = await res.json() as any;
+    const gov = (await a.gov('GET', '/communities/AAA1')).body;
+    assert.equal(doc.data.type, 'currencies');
+    assert.equal(doc.data.attributes.code, 'AAA1');
+    assert.deepEqual(doc.data.attributes.rate, { n: 1, d: 1 });
+    assert.equal(doc.data.attributes.scale, 4);
+    assert.equal(doc.data.attributes.keys.externalIssuer, gov.ledgerAccounts.externalIssuer);
+    assert.equal(doc.data.attributes.keys.issuer, gov.ledgerAccounts.issuer);
+    const byId = await (await fetch(`${a.url}/AAA1/accounts/${ids['AAA1-M1'].account}`)).json() as any;
+    assert.equal(byId.data.attributes.key, ids['AAA1-M1'].publicKey);
+    assert.equal(byId.data.attributes.code, 'AAA1-M1');
+    const missing = await fetch(`${a.url}/AAA1/accounts/${crypto.randomUUID()}`);
+    assert.equal(missing.status, 404);
+    assert.equal(((await missing.json()) as any).errors[0].code, 'NotFound');
+    assert.equal((await fetch(`${a.url}/ZZZ9/currency`)).status, 404);
+  });
+
+  let firstHash = '';
+  it('a member of hub A pays a member of hub B: settled on the ledger, notified, recorded once by B', async () => {
+    const before = await balance(b, 'BBB1', 'BBB1-M1');
+    const r = await a.gov('POST', '/communities/AAA1/komunitin/payments', { account: 'AAA1-M1', to: ids['BBB1-M1'].href, amount: '10', description: 'bread' });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(r.body.state, 'committed');
+    firstHash = r.body.hash;
+    assert.match(firstHash, /^[0-9a-f]{64}$/);
+    const t = await until('the notify to be acknowledged', async () => {
+      const x = await a.gov('GET', `/communities/AAA1/transfers/${r.body.transfer}`);
+      return x.body.state === 'delivered' ? x.body : null;
+    });
+    assert.equal(t.deliveries[0].state, 'delivered');
+    // 10 AAA1 = 10 HOUR = 20 BBB1 (rate 1/2).
+    assert.equal(Number(await balance(b, 'BBB1', 'BBB1-M1')) - Number(before), 20);
+    assert.equal(Number(await balance(a, 'AAA1', 'AAA1-M1')), -10);
+  });
+
+  it('a member of hub B pays a member of hub A back, through a pay link', async () => {
+    const link = `https://komunitin.org/pay?t=${encodeURIComponent(ids['AAA1-M2'].href)}&m=thanks&a=400`;
+    const r = await b.gov('POST', '/communities/BBB1/komunitin/payments', { account: 'BBB1-M2', to: link, amount: '8' });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    await until('delivery', async () => (await b.gov('GET', `/communities/BBB1/transfers/${r.body.transfer}`)).body.state === 'delivered');
+    assert.equal(Number(await balance(a, 'AAA1', 'AAA1-M2')), 4);
+  });
+
+  it('refuses forged tokens, hashes not on the ledger or paying someone else, and amounts that disagree with the ledger', async () => {
+    const payer = ids['AAA1-M1'];
+    const secret = await a.secret(payer.community, payer.publicKey);
+    const notify = async (attrs: Record<string, unknown>, token: string, payee = ids['BBB1-M1'].account) => {
+      const res = await fetch(`${b.url}/BBB1/transfers`, {
+        method: 'POST',
+        headers: { 'content-type': JSONAPI, authorization: `Bearer ${token}` },
+        body: JSON.stringify({
+          data: {
+            type: 'transfers', id: crypto.randomUUID(),
+            attributes: { amount: 200000, meta: { description: 'x' }, state: 'committed', ...attrs },
+            relationships: {
+              payer: { data: { type: 'accounts', id: payer.account, meta: { external: true, href: payer.href } } },
+              payee: { data: { type: 'accounts', id: payee } },
+            },
+          },
+        }),
+      });
+      return { status: res.status, body: await res.json() as any };
+    };
+    const good = await signToken(secret, a.url);
+    // A token claiming the payer's key but signed by another key.
+    const forger = Keypair.random();
+    const forged = await signToken(new Redacted(forger.secret()), a.url);
+    const [h, p] = forged.split('.');
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
+    const swapped = `${h}.${Buffer.from(JSON.stringify({ ...claims, sub: payer.publicKey })).toString('base64url')}.${forged.split('.')[2]}`;
+    let r = await notify({ hash: firstHash }, swapped);
+    assert.equal(r.status, 401);
+    assert.equal(r.body.errors[0].code, 'Unauthorized');
+    r = await notify({ hash: firstHash }, forged); // a valid token, but of someone who is not the payer
+    assert.equal(r.status, 403);
+    r = await notify({ hash: 'ab'.repeat(32) }, good);
+    assert.equal(r.status, 400);
+    assert.equal(r.body.errors[0].source.pointer, '/data/attributes/hash');
+    r = await notify({ hash: firstHash, amount: 200001 + 5 }, good);
+    assert.equal(r.status, 400);
+    assert.equal(r.body.errors[0].source.pointer, '/data/attributes/amount');
+    r = await notify({ hash: firstHash }, good, ids['BBB1-M2'].account); // the hash paid M1, not M2
+    assert.equal(r.status, 400);
+    r = await notify({ hash: firstHash, amount: 'ten' }, good);
+    assert.equal(r.status, 400);
+    assert.equal(r.body.errors[0].code, 'FieldValidationError');
+    assert.equal(r.body.errors[0].source.pointer, '/data/attributes/amount');
+    // The true notify again (the peer retrying): the same transfer, nothing new.
+    r = await notify({ hash: firstHash }, good);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(r.body.data.attributes.hash, firstHash);
+    assert.equal(r.body.data.attributes.state, 'committed');
+  });
+
+  it('payment requests: held pending, then accepted or rejected by the payer hub, which tells the requester', async () => {
+    const ask = async (amount: string) => {
+      const r = await a.gov('POST', '/communities/AAA1/komunitin/requests', { account: 'AAA1-M2', to: ids['BBB1-M2'].href, amount, description: 'lessons' });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      return r.body;
+    };
+    const first = await ask('3');
+    assert.equal(first.state, 'pending');
+    const pending = (await b.gov('GET', '/communities/BBB1/komunitin/requests?state=pending')).body.transfers;
+    assert.equal(pending.length, 1);
+    assert.equal(pending[0].id, first.id);
+    assert.equal(pending[0].amount, '6.0000000'); // 3 AAA1 asked = 6 BBB1 to pay
+    const before = Number(await balance(a, 'AAA1', 'AAA1-M2'));
+    const ok = await b.gov('POST', `/communities/BBB1/komunitin/requests/${first.id}/accept`);
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.equal(ok.body.state, 'committed');
+    await until('the requester to learn it was paid', async () =>
+      (await a.gov('GET', '/communities/AAA1/komunitin/requests?state=committed')).body.transfers.some((t: any) => t.id === first.id));
+    assert.equal(Number(await balance(a, 'AAA1', 'AAA1-M2')) - before, 3);
+
+    const second = await ask('2');
+    const no = await b.gov('POST', `/communities/BBB1/komunitin/requests/${second.id}/reject`);
+    assert.equal(no.body.state, 'rejected');
+    await until('the requester to learn it was rejected', async () =>
+      (await a.gov('GET', '/communities/AAA1/komunitin/requests?state=rejected')).body.transfers.some((t: any) => t.id === second.id));
+    assert.equal(Number(await balance(a, 'AAA1', 'AAA1-M2')) - before, 3);
+
+    // Policy: paid at once.
+    assert.equal((await b.gov('PUT', '/communities/BBB1/komunitin/policy', { acceptRequests: 'auto' })).status, 200);
+    const third = await ask('1');
+    assert.equal(third.state, 'committed');
+    assert.equal(Number(await balance(a, 'AAA1', 'AAA1-M2')) - before, 4);
+  });
+
+  it('notifies a payee hub that is down once it is back, exactly once, across a restart of the payer hub', async () => {
+    await b.stop();
+    const r = await a.gov('POST', '/communities/AAA1/komunitin/payments', { account: 'AAA1-M1', to: ids['BBB1-M2'].href, amount: '5', description: 'while down' });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(r.body.state, 'committed');
+    const t = (await a.gov('GET', `/communities/AAA1/transfers/${r.body.transfer}`)).body;
+    assert.equal(t.state, 'settled');
+    assert.equal(t.deliveries[0].state, 'pending');
+    assert.ok(t.deliveries[0].attempts >= 1);
+    await a.stop();
+    await a.start();
+    await b.start();
+    const done = await until('the notify after both restarts', async () => {
+      const x = (await a.gov('GET', `/communities/AAA1/transfers/${r.body.transfer}`)).body;
+      return x.state === 'delivered' ? x : null;
+    }, 60000);
+    assert.equal(done.deliveries[0].state, 'delivered');
+    // B holds exactly one record of that payment, though it may have been told more than once.
+    const s = await openStorage(loadConfig({ ...b.env, LOG_LEVEL: 'silent' }), createLogger('silent'), { attach: true });
+    try {
+      const rows = await s.db.owner('transfers').where({ ledger_hash: r.body.hash });
+      assert.equal(rows.length, 1);
+      const k = await s.db.owner('komunitin_transfers').where({ hash: r.body.hash });
+      assert.equal(k.length, 1);
+    } finally {
+      await s.close();
+    }
+  });
+});
