@@ -10,7 +10,7 @@ import { Core } from '../src/app';
 import { Database } from '../src/db/database';
 import { Ledger } from '../src/core/ledger';
 import { Logger } from '../src/logger';
-import { HttpState } from '../src/http/server';
+import { HttpState, PathOwner } from '../src/http/server';
 import { createCxpProtocol } from './cxp';
 import { createKomunitin } from './komunitin';
 
@@ -26,6 +26,8 @@ export interface ProtocolDeps extends Core {
 export interface Protocol {
   name: string;
   router: Router<HttpState>;
+  /** The paths it answers in its own format, also when the shared middleware fails them. */
+  paths: PathOwner;
 }
 
 type ProtocolFactory = (deps: ProtocolDeps) => Protocol;

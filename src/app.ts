@@ -207,6 +207,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
     logger,
     metrics,
     bodyLimit: config.bodyLimit,
+    owners: protocols.map((p) => p.paths),
     routers: [
       healthRouter({ metrics, checks: { database: () => db.ping(), ledger: () => network.ping() } }),
       governanceRouter({ ...core, db, auth: governance }),

@@ -8,9 +8,10 @@ import Router from '@koa/router';
 import { ProtocolDeps, Protocol } from '../index';
 import { HttpState } from '../../src/http/server';
 import { RELAY_KIND, createRelayClient, relayTarget } from './client';
-import { legacyRouter } from './legacy';
+import { LEGACY_PREFIX, failure as legacyFailure, legacyRouter, reply as legacyReply } from './legacy';
+import { CxpFailure, invalidField, typeError } from './errors';
 import { openApiDocument } from './openapi';
-import { cxpRouter } from './routes';
+import { PREFIX, cxpRouter } from './routes';
 import { createCxpService } from './service';
 import { exchangeStore } from './store';
 import { decimalText, localToHour } from './translate';
@@ -40,5 +41,22 @@ export function createCxpProtocol(deps: ProtocolDeps): Protocol {
   const legacy = legacyRouter({ service, store, logger: deps.logger });
   router.use(main.routes(), main.allowedMethods());
   router.use(legacy.routes(), legacy.allowedMethods());
-  return { name: 'cxp', router };
+  return {
+    name: 'cxp',
+    router,
+    paths: {
+      owns: (path) => path === PREFIX || path.startsWith(`${PREFIX}/`),
+      // Hawk's payload hash is over the exact bytes sent; the legacy client posts a form.
+      readsRawBody: (path) => !path.startsWith(`${LEGACY_PREFIX}/`),
+      answerError(ctx, e) {
+        const failure = e.status === 413
+          ? invalidField('body', 'larger than the hub accepts')
+          : e.status < 500 ? typeError('body', 'JSON object') : new CxpFailure(5, { '@message': `internal error; request id ${ctx.state.requestId}` });
+        if (ctx.path.startsWith(`${LEGACY_PREFIX}/`)) return legacyReply(ctx, legacyFailure(failure));
+        ctx.status = e.status === 413 ? 413 : failure.status;
+        ctx.type = 'application/json';
+        ctx.body = failure.body();
+      },
+    },
+  };
 }

@@ -24,14 +24,14 @@ export const LEGACY_PREFIX = '/cxp/legacy';
 /** IPv4 callers reach a dual-stack socket as ::ffff:a.b.c.d. */
 const plainIp = (ip: string) => ip.replace(/^::ffff:/i, '');
 
-function reply(ctx: AppContext, items: unknown[]): void {
+export function reply(ctx: AppContext, items: unknown[]): void {
   ctx.status = 200;
   ctx.message = 'Intertrading';
   ctx.type = 'application/json';
   ctx.body = toJson(items);
 }
 
-const failure = (e: CxpFailure): unknown[] => [e.code, ...Object.values(e.args)];
+export const failure = (e: CxpFailure): unknown[] => [e.code, ...Object.values(e.args)];
 
 export function legacyRouter(deps: { service: CxpService; store: ExchangeStore; logger: Logger }): Router<HttpState> {
   const { service, store } = deps;

@@ -11,6 +11,8 @@ import { deliveryHandlers } from './notify';
 import { PeerDirectory, createPeerDirectory } from './peers';
 import { TransferStore, createTransferStore } from './requests';
 import { komunitinRouter } from './routes';
+import { KomunitinCode, KomunitinError } from './errors';
+import { MEDIA_TYPE } from './translate';
 import { KomunitinService, NOTIFY, UPDATE, createKomunitinService } from './service';
 
 export interface Komunitin {
@@ -24,6 +26,9 @@ export interface Komunitin {
  * The running protocol of a hub, by its database: governance operations reach it
  * through the deps they share with it (a hub has one database, and one Komunitin).
  */
+/** A community's Komunitin resources: /{CODE}/currency, /{CODE}/accounts/…, /{CODE}/transfers/…. */
+const KOMUNITIN_PATH = /^\/[A-Z0-9]{4}\/(currency|accounts|transfers)(\/|$)/;
+
 const running = new WeakMap<Database, Komunitin>();
 export const komunitinOf = (db: Database): Komunitin | undefined => running.get(db);
 
@@ -38,5 +43,20 @@ export function createKomunitin(deps: ProtocolDeps): Protocol {
   deps.deliveries.register(NOTIFY, handlers.notify);
   deps.deliveries.register(UPDATE, handlers.update);
   running.set(deps.db, { service, store, peers, deps });
-  return { name: 'komunitin', router: komunitinRouter({ ...deps, service, store, peers }) };
+  return {
+    name: 'komunitin',
+    router: komunitinRouter({ ...deps, service, store, peers }),
+    paths: {
+      owns: (path) => KOMUNITIN_PATH.test(path),
+      answerError(ctx, e) {
+        const k = e.status >= 500
+          ? new KomunitinError(KomunitinCode.InternalError, 'Internal error; the request id identifies it in the hub logs.')
+          : new KomunitinError(KomunitinCode.BadRequest, e.status === 413 ? 'The request body is larger than this server accepts.'
+            : e.code === 'malformed_body' ? 'The request body is not valid JSON.' : e.message, undefined, e.status);
+        ctx.status = k.status;
+        ctx.type = MEDIA_TYPE;
+        ctx.body = k.body();
+      },
+    },
+  };
 }

@@ -19,9 +19,34 @@ export interface HttpState {
 
 export type AppContext = Koa.ParameterizedContext<HttpState>;
 
+/** An error the shared middleware caught, described (see describeError). */
+export interface CaughtError {
+  status: number;
+  code: string;
+  message: string;
+  field?: string;
+}
+
+/**
+ * Paths a foreign protocol answers in its own format. Its clients cannot read the hub's
+ * error body, so errors caught before or around its routes (a malformed or too large
+ * body, an internal error) are answered by the protocol; and a protocol that
+ * authenticates the exact bytes of a body (Hawk) reads the body itself.
+ */
+export interface PathOwner {
+  owns(path: string): boolean;
+  /** The shared body parser leaves these requests alone: the protocol reads the raw body. */
+  readsRawBody?(path: string): boolean;
+  answerError(ctx: AppContext, e: CaughtError): void;
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export function createHttpApp(opts: { logger: Logger; metrics: Metrics; bodyLimit: number; routers: Router[] }): Koa<HttpState> {
+export function createHttpApp(opts: {
+  logger: Logger; metrics: Metrics; bodyLimit: number; routers: Router[]; owners?: PathOwner[];
+}): Koa<HttpState> {
+  const owners = opts.owners ?? [];
+  const ownerOf = (path: string) => owners.find((o) => o.owns(path));
   const app = new Koa<HttpState>();
   app.proxy = false;
   // Errors are logged by our middleware with the request id; koa's default printer would log them twice.
@@ -39,8 +64,13 @@ export function createHttpApp(opts: { logger: Logger; metrics: Metrics; bodyLimi
     } catch (err) {
       const d = describeError(err);
       if (d.status >= 500) ctx.state.log.error({ err }, 'request failed');
-      ctx.status = d.status;
-      ctx.body = { error: { code: d.code, message: d.message, ...(d.field ? { field: d.field } : {}), requestId } };
+      const owner = ownerOf(ctx.path);
+      if (owner) {
+        owner.answerError(ctx, { status: d.status, code: d.code, message: d.message, field: d.field });
+      } else {
+        ctx.status = d.status;
+        ctx.body = { error: { code: d.code, message: d.message, ...(d.field ? { field: d.field } : {}), requestId } };
+      }
     } finally {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
@@ -51,6 +81,10 @@ export function createHttpApp(opts: { logger: Logger; metrics: Metrics; bodyLimi
     }
   });
 
+  app.use(async (ctx, next) => {
+    if (ownerOf(ctx.path)?.readsRawBody?.(ctx.path)) (ctx as unknown as { disableBodyParser: boolean }).disableBodyParser = true;
+    await next();
+  });
   app.use(bodyParser({
     enableTypes: ['json', 'form', 'text'],
     extendTypes: { json: ['application/json', 'application/vnd.api+json'] },
