@@ -17,6 +17,10 @@ import { signToken, verifyBearer } from '../../../protocols/komunitin/auth';
 import { createOutbound } from '../../../protocols/komunitin/client';
 import { TestDatabase, createTestDatabase, testConfig } from '../../helpers/db';
 
+// nock intercepts every HTTP request of the process from the moment it is loaded, and
+// its interceptor buffers streamed answers (the devnet's SSE): only this file uses it.
+nock.restore();
+
 const PEER = 'https://komunitin.example';
 const fixture = (name: string, vars: Record<string, string | number>): any => {
   let text = fs.readFileSync(path.join(__dirname, 'fixtures', name), 'utf8');
@@ -46,6 +50,7 @@ describe('Komunitin interop with recorded peer shapes (nock)', function () {
     hub = await startHub(testConfig(tdb, {
       GOVERNANCE_TOKENS: `admin:${token}`, KOMUNITIN_DEV: 'false', KOMUNITIN_ALLOWED_HOSTS: 'komunitin.example', KOMUNITIN_MAX_RESPONSE_BYTES: '4096',
     }));
+    nock.activate();
     nock.disableNetConnect();
     nock.enableNetConnect(/127\.0\.0\.1|localhost/);
     assert.equal((await gov('POST', '/communities', { code: 'HUB1', name: 'Hub One', kind: 'hosted' })).status, 201);
@@ -57,6 +62,7 @@ describe('Komunitin interop with recorded peer shapes (nock)', function () {
   after(async () => {
     nock.cleanAll();
     nock.enableNetConnect();
+    nock.restore();
     await hub?.stop();
     await tdb?.drop();
   });
