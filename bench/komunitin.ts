@@ -3,12 +3,16 @@
  * processes (own databases, own ports) on one devnet process with instant ledgers.
  * Members of hub A pay members of hub B through A's governance API; each payment is
  * quoted, settled as one path payment, and notified to B, which loads the transaction
- * from the ledger, checks it and records it, before A answers. Reports transfers per
- * second and p50/p99 latency of that whole round, at a fixed concurrency.
+ * from the ledger, checks it and records it, before A answers. Reports, for each
+ * concurrency level, transfers per second, p50/p99 latency of that whole round, and the
+ * CPU time each process spent per transfer (the figure that moves least when the
+ * machine is shared: throughput and latency follow whatever else is running).
  *
- *   npx tsx bench/komunitin.ts        (BENCH_SECONDS, BENCH_CONCURRENCY to explore)
+ *   npx tsx bench/komunitin.ts
+ *   BENCH_CONCURRENCY=16,64 BENCH_SECONDS=15 (defaults); DATABASE_URL=… for PostgreSQL
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { spawnDevnet } from '../test/fixtures/hub-core';
 import { hubProcess, HubProcess } from '../test/protocols/komunitin/hubs';
@@ -19,7 +23,8 @@ const env = (name: string, fallback: number): number => {
   return v && /^\d+$/.test(v) ? Number(v) : fallback;
 };
 const SECONDS = env('BENCH_SECONDS', 15);
-const CONCURRENCY = env('BENCH_CONCURRENCY', 16);
+/** Concurrency levels, one measured run each: BENCH_CONCURRENCY=16,64. */
+const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '16,64').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
 const PAIRS = 16;
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -27,6 +32,44 @@ async function must(h: HubProcess, method: string, path: string, body?: unknown)
   const r = await h.gov(method, path, body);
   if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}\n${h.proc?.output().slice(-3000)}`);
   return r.body;
+}
+
+/** USER_HZ: the unit of /proc/<pid>/stat times, 100 on every Linux build that matters. */
+const CLOCK_TICKS = 100;
+
+/** CPU time (user + system) a process has used so far, ms; Linux only, else NaN. */
+function cpuMs(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after "(comm) ".
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+interface Run { count: number; seconds: number; p50: number; p99: number; failures: number; cpu: Record<string, number> }
+
+/** `concurrency` members of A paying B's members back to back for SECONDS. */
+async function measure(a: HubProcess, payees: string[], concurrency: number, processes: Record<string, number>): Promise<Run> {
+  const latencies: number[] = [];
+  let failures = 0;
+  const cpu0 = Object.fromEntries(Object.entries(processes).map(([k, pid]) => [k, cpuMs(pid)]));
+  const end = performance.now() + SECONDS * 1000;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async (_, w) => {
+    for (let n = 0; performance.now() < end; n++) {
+      const i = (w + n * concurrency) % PAIRS;
+      const s = performance.now();
+      const r = await a.gov('POST', '/communities/BKA1/komunitin/payments', { account: `P${i}`, to: payees[i], amount: '1' });
+      if (r.status === 201 && r.body.state === 'committed') latencies.push(performance.now() - s);
+      else if (failures++ < 3) log(`  failed: ${r.status} ${JSON.stringify(r.body)}`);
+    }
+  }));
+  const seconds = (performance.now() - t0) / 1000;
+  latencies.sort((x, y) => x - y);
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
+  const cpu = Object.fromEntries(Object.entries(processes).map(([k, pid]) => [k, (cpuMs(pid) - cpu0[k]) / Math.max(1, latencies.length)]));
+  return { count: latencies.length, seconds, p50: q(0.5), p99: q(0.99), failures, cpu };
 }
 
 export async function benchKomunitin(): Promise<void> {
@@ -56,24 +99,14 @@ export async function benchKomunitin(): Promise<void> {
     // Warm-up: resolve every payee once (cached afterwards, as Komunitin caches for 1 h).
     for (let i = 0; i < PAIRS; i++) await must(a, 'POST', '/communities/BKA1/komunitin/payments', { account: `P${i}`, to: payees[i], amount: '1' });
 
-    log(`Komunitin hub-to-hub: ${CONCURRENCY} concurrent payments A → B for ${SECONDS} s (each: settle on the ledger + notify B, which verifies on the ledger and records)`);
-    const latencies: number[] = [];
-    let failures = 0;
-    const end = performance.now() + SECONDS * 1000;
-    const t0 = performance.now();
-    await Promise.all(Array.from({ length: CONCURRENCY }, async (_, w) => {
-      for (let n = 0; performance.now() < end; n++) {
-        const i = (w + n * CONCURRENCY) % PAIRS;
-        const s = performance.now();
-        const r = await a.gov('POST', '/communities/BKA1/komunitin/payments', { account: `P${i}`, to: payees[i], amount: '1' });
-        if (r.status === 201 && r.body.state === 'committed') latencies.push(performance.now() - s);
-        else if (failures++ < 3) log(`  failed: ${r.status} ${JSON.stringify(r.body)}`);
-      }
-    }));
-    const elapsed = (performance.now() - t0) / 1000;
-    latencies.sort((x, y) => x - y);
-    const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
-    log(`  ${latencies.length} transfers in ${elapsed.toFixed(1)} s: ${(latencies.length / elapsed).toFixed(1)} transfers/s; latency p50 ${q(0.5).toFixed(0)} ms, p99 ${q(0.99).toFixed(0)} ms; ${failures} failed`);
+    const processes = { 'hub A': a.proc!.child.pid!, 'hub B': b.proc!.child.pid!, devnet: devnet.child.pid!, bench: process.pid };
+    log(`Komunitin hub-to-hub: payments A → B for ${SECONDS} s at each concurrency (each: settle on the ledger + notify B, which verifies on the ledger and records)`);
+    for (const concurrency of CONCURRENCY) {
+      const r = await measure(a, payees, concurrency, processes);
+      log(`  ${String(concurrency).padStart(3)} concurrent: ${r.count} transfers in ${r.seconds.toFixed(1)} s: ${(r.count / r.seconds).toFixed(1)} transfers/s; `
+        + `latency p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms; ${r.failures} failed`);
+      log(`      CPU per transfer: ${Object.entries(r.cpu).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', ')}`);
+    }
   } finally {
     await Promise.all(hubs.map((h) => h.close().catch(() => undefined)));
     await devnet.close().catch(() => undefined);

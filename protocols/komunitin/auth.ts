@@ -41,6 +41,28 @@ export async function signToken(secret: Redacted<string>, issuer: string): Promi
     .sign(privateKeyOf(kp));
 }
 
+/**
+ * Tokens this hub issued, reused while young. A bearer token may be presented many
+ * times within its hour; signing a new one for every notify cost a key derivation and
+ * a signature each time. A token is reused for at most REUSE_MS, so the receiver always
+ * gets one with most of its hour left. Keyed by issuer and account key: one account
+ * key has one secret, so two hubs in one process never share a token.
+ */
+const REUSE_MS = 10 * 60 * 1000;
+const MAX_CACHED = 10_000;
+const issued = new Map<string, { token: string; until: number }>();
+
+/** A token for `publicKey` from `issuer`: a recent one, or a new one signed with the secret `lookup` gives. */
+export async function tokenFor(publicKey: string, issuer: string, lookup: (publicKey: string) => Promise<Redacted<string>>): Promise<string> {
+  const key = `${issuer} ${publicKey}`;
+  const hit = issued.get(key);
+  if (hit && hit.until > Date.now()) return hit.token;
+  const token = await signToken(await lookup(publicKey), issuer);
+  if (issued.size >= MAX_CACHED) issued.clear();
+  issued.set(key, { token, until: Date.now() + REUSE_MS });
+  return token;
+}
+
 const unauthorized = (detail: string) => new KomunitinError(KomunitinCode.Unauthorized, detail);
 
 /** The `Authorization: Bearer <JWT>` of a request, checked; resolves with the account key it speaks for. */

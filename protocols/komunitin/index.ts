@@ -7,7 +7,7 @@
 import { Database } from '../../src/db/database';
 import { Protocol, ProtocolDeps } from '../index';
 import { createOutbound } from './client';
-import { deliveryHandlers } from './notify';
+import { JustSettled, deliveryHandlers } from './notify';
 import { PeerDirectory, createPeerDirectory } from './peers';
 import { TransferStore, createTransferStore } from './requests';
 import { komunitinRouter } from './routes';
@@ -38,8 +38,9 @@ export function createKomunitin(deps: ProtocolDeps): Protocol {
     db: deps.db, communities: deps.communities, accounts: deps.accounts, outbound, ttlMs: deps.config.komunitin.cacheTtlMs, actor: 'komunitin',
   });
   const store = createTransferStore(deps.db);
-  const service = createKomunitinService({ ...deps, peers, store, outbound });
-  const handlers = deliveryHandlers(deps, outbound);
+  const justSettled: JustSettled = new Map();
+  const service = createKomunitinService({ ...deps, peers, store, outbound, justSettled });
+  const handlers = deliveryHandlers(deps, outbound, justSettled);
   deps.deliveries.register(NOTIFY, handlers.notify);
   deps.deliveries.register(UPDATE, handlers.update);
   running.set(deps.db, { service, store, peers, deps });

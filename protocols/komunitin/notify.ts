@@ -9,7 +9,8 @@
 import { DeliveryHandler, DeliveryOutcome } from '../../src/core/deliveries/service';
 import { Delivery } from '../../src/core/deliveries/model';
 import { ProtocolDeps } from '../index';
-import { signToken } from './auth';
+import { Transfer } from '../../src/core/transfers/model';
+import { tokenFor } from './auth';
 import { Outbound, OutboundError, PeerAnswer } from './client';
 import { NotifyPayload, UpdatePayload } from './service';
 
@@ -23,8 +24,19 @@ const transient = (a: PeerAnswer): boolean =>
   a.status >= 500 || a.status === 401 || a.status === 408 || a.status === 429
   || (a.json as { errors?: Array<{ code?: string }> } | undefined)?.errors?.[0]?.code === 'TransactionError';
 
-export function deliveryHandlers(deps: ProtocolDeps, outbound: Outbound): { notify: DeliveryHandler; update: DeliveryHandler } {
-  const sign = async (d: Delivery, publicKey: string) => signToken(await deps.keyring.lookup(d.communityId)(publicKey), deps.publicUrl());
+/**
+ * Transfers a caller settled a moment ago and is delivering right now (deliverNow):
+ * the handler takes the transfer from here instead of reading it back. Only the
+ * ledger hash and times are read from it, and a settled transfer's hash never changes.
+ */
+export type JustSettled = Map<string, Transfer>;
+
+export function deliveryHandlers(deps: ProtocolDeps, outbound: Outbound, justSettled: JustSettled = new Map()): { notify: DeliveryHandler; update: DeliveryHandler } {
+  const sign = (d: Delivery, publicKey: string) => tokenFor(publicKey, deps.publicUrl(), deps.keyring.lookup(d.communityId));
+  const transferOf = async (d: Delivery): Promise<Transfer | null> => {
+    if (!d.transferId) return null;
+    return justSettled.get(d.transferId) ?? deps.transfers.get(d.communityId, d.transferId);
+  };
 
   /** The peer has it already, in the state we meant? (a retry after our answer was lost) */
   const confirmed = async (url: string, token: string, check: (attrs: { state?: string; hash?: string }) => boolean): Promise<boolean> => {
@@ -57,7 +69,7 @@ export function deliveryHandlers(deps: ProtocolDeps, outbound: Outbound): { noti
   return {
     async notify(d) {
       const p = d.payload as NotifyPayload;
-      const t = d.transferId ? await deps.transfers.get(d.communityId, d.transferId) : null;
+      const t = await transferOf(d);
       if (!t?.ledgerHash) return { outcome: 'retry', error: 'the transfer has no ledger hash yet' };
       const hash = t.ledgerHash;
       const body = {
@@ -79,7 +91,7 @@ export function deliveryHandlers(deps: ProtocolDeps, outbound: Outbound): { noti
 
     async update(d) {
       const p = d.payload as UpdatePayload;
-      const t = d.transferId ? await deps.transfers.get(d.communityId, d.transferId) : null;
+      const t = await transferOf(d);
       if (p.state === 'committed' && !t?.ledgerHash) return { outcome: 'retry', error: 'the transfer has no ledger hash yet' };
       const body = { data: { type: 'transfers', id: p.id, attributes: { state: p.state, ...(t?.ledgerHash && p.state === 'committed' ? { hash: t.ledgerHash } : {}) } } };
       return send(d, 'PATCH', body, await sign(d, p.signerKey), d.target, (x) => x.state === p.state);

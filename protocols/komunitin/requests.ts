@@ -6,6 +6,7 @@
  * community's policy says which requests from peers it pays without asking.
  */
 import { Database, Trx } from '../../src/db/database';
+import { Transfer } from '../../src/core/transfers/model';
 
 export type Direction = 'incoming' | 'outgoing';
 export type KState = 'new' | 'pending' | 'committed' | 'rejected' | 'failed';
@@ -30,6 +31,8 @@ export interface KTransfer {
   error: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /** The core transfer, when the code at hand has just settled or recorded it (never stored). */
+  transfer?: Transfer;
 }
 
 export interface Policy {

@@ -13,8 +13,9 @@ import { LedgerPayment } from '../../src/core/ledger';
 import { isTransferError, transferErrorMessage, TransferError } from '../../src/core/transfers/errors';
 import { Transfer } from '../../src/core/transfers/model';
 import { ProtocolDeps } from '../index';
-import { signToken } from './auth';
+import { tokenFor } from './auth';
 import { Outbound, OutboundError } from './client';
+import { JustSettled } from './notify';
 import { KomunitinCode, KomunitinError, fail, paymentFailure } from './errors';
 import { LocalAccount, uuidV5 } from './local';
 import { PeerDirectory, RemoteAccount, ResolveError } from './peers';
@@ -78,8 +79,8 @@ export interface OutgoingInput {
 
 const HREF = '/data/relationships/payee/data/meta/href';
 
-export function createKomunitinService(deps: ProtocolDeps & { peers: PeerDirectory; store: TransferStore; outbound: Outbound }): KomunitinService {
-  const { peers, store, ledger } = deps;
+export function createKomunitinService(deps: ProtocolDeps & { peers: PeerDirectory; store: TransferStore; outbound: Outbound; justSettled: JustSettled }): KomunitinService {
+  const { peers, store, ledger, justSettled } = deps;
   const base = () => deps.publicUrl();
 
   const resolve = async (href: string, pointer: string): Promise<RemoteAccount> => {
@@ -145,14 +146,29 @@ export function createKomunitinService(deps: ProtocolDeps & { peers: PeerDirecto
     }
   };
 
-  const sign = async (communityId: string, publicKey: string) => signToken(await deps.keyring.lookup(communityId)(publicKey), base());
+  const sign = (communityId: string, publicKey: string) => tokenFor(publicKey, base(), deps.keyring.lookup(communityId));
+
+  /** Attempt a delivery of a transfer settled just now, handing the transfer to the handler. */
+  const deliverSettled = async (t: Transfer, kind: string): Promise<void> => {
+    justSettled.set(t.id, t);
+    try {
+      await deps.deliveries.deliverNow(t.communityId, t.id, kind);
+    } finally {
+      justSettled.delete(t.id);
+    }
+  };
 
   const service: KomunitinService = {
     async receivePayment(c, payee, input, sub) {
       if (!input.hash) throw fail(KomunitinCode.BadRequest, 'The hash of the transaction must be given for a committed external payment.', '/data/attributes/hash');
       const remote = await resolve(input.href, '/data/relationships/payer/data/meta/href');
       if (remote.key !== sub) throw fail(KomunitinCode.Forbidden, `The token speaks for ${sub}, but the payer account ${input.href} is ${remote.key}.`, '/data/relationships/payer');
-      const known = await store.byHash(c.id, input.hash);
+      // Whether we know the hash and what the ledger says of it are asked at once: a
+      // first notify (the usual case) needs both, and neither waits for the other.
+      const [known, onLedger] = await Promise.all([
+        store.byHash(c.id, input.hash),
+        paymentOnLedger(input.hash, sub, payee.account, c, remote).then((p) => ({ p }), (err: unknown) => ({ err })),
+      ]);
       if (known) {
         // The peer told us again (it retries): the same answer, nothing new, if it is the same payment.
         if (known.direction !== 'incoming' || known.accountId !== payee.account.id || known.remoteHref !== remote.href) {
@@ -161,20 +177,23 @@ export function createKomunitinService(deps: ProtocolDeps & { peers: PeerDirecto
         checkAmount(input.amount, known.amount); // recorded from the ledger
         return known;
       }
-      const p = await paymentOnLedger(input.hash, sub, payee.account, c, remote);
+      if ('err' in onLedger) throw onLedger.err;
+      const { p } = onLedger;
       checkAmount(input.amount, p.amount);
       const t = await recordIncoming(c, payee, remote, p, input.hash, input.description);
-      return store.insert({
+      const row = await store.insert({
         communityId: c.id, id: input.id ?? crypto.randomUUID(), direction: 'incoming', kind: 'payment', state: 'committed',
         accountId: payee.account.id, memberRef: payee.memberRef ?? null, peerCommunityId: remote.currency.community.id,
         remoteHref: remote.href, amount: p.amount, description: input.description, transferId: t.id, hash: input.hash,
       });
+      return { ...row, transfer: t };
     },
 
     async payOut(c, payer, input, actor) {
       if (payer.memberRef) throw fail(KomunitinCode.Forbidden, 'Members of a mirror community pay through their own exchange.', '/data/relationships/payer');
       const id = (input.id ?? crypto.randomUUID()).toLowerCase();
-      const existing = await store.get(c.id, id);
+      // A fresh id cannot be taken: only an id the caller chose may name an earlier transfer.
+      const existing = input.id ? await store.get(c.id, id) : null;
       if (existing && (existing.direction !== 'outgoing' || existing.kind !== 'payment' || existing.remoteHref !== input.href || existing.amount !== input.amount)) {
         throw new KomunitinError(KomunitinCode.BadRequest, `Transfer ${id} already exists and is a different one.`, '/data/id', 409);
       }
@@ -207,8 +226,9 @@ export function createKomunitinService(deps: ProtocolDeps & { peers: PeerDirecto
       }
       const settled = t.state === 'settled' || t.state === 'delivered';
       const updated = await store.move(c.id, id, ['new'], { ...(settled ? { state: 'committed' } : {}), transferId: t.id, hash: t.ledgerHash });
-      if (settled) await deps.deliveries.deliverNow(t.communityId, t.id, NOTIFY);
-      return updated ?? (await store.get(c.id, id)) ?? row;
+      if (settled) await deliverSettled(t, NOTIFY);
+      const k = updated ?? (await store.get(c.id, id)) ?? row;
+      return k.transferId === t.id ? { ...k, transfer: t } : k;
     },
 
     async receiveRequest(c, payer, input, sub) {
@@ -333,7 +353,8 @@ export function createKomunitinService(deps: ProtocolDeps & { peers: PeerDirecto
     },
 
     async view(c, k) {
-      const t = k.transferId ? await deps.transfers.get(c.id, k.transferId) : null;
+      // A transfer settled or recorded a moment ago by this very request needs no reading back.
+      const t = k.transfer && k.transfer.id === k.transferId ? k.transfer : k.transferId ? await deps.transfers.get(c.id, k.transferId) : null;
       const localId = k.memberRef ? uuidV5(c.id, k.memberRef) : k.accountId;
       const remoteSide = { id: k.remoteHref.slice(k.remoteHref.lastIndexOf('/') + 1), href: k.remoteHref };
       const us = { id: localId };
@@ -381,7 +402,7 @@ export function createKomunitinService(deps: ProtocolDeps & { peers: PeerDirecto
     }
     const settled = t.state === 'settled' || t.state === 'delivered';
     const moved = await store.move(c.id, row.id, ['pending'], { ...(settled ? { state: 'committed' } : {}), transferId: t.id, hash: t.ledgerHash });
-    if (settled && opts.notify) await deps.deliveries.deliverNow(t.communityId, t.id, UPDATE);
+    if (settled && opts.notify) await deliverSettled(t, UPDATE);
     return moved ?? (await store.get(c.id, row.id)) ?? row;
   }
 

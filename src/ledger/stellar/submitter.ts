@@ -19,6 +19,7 @@ import {
   Account, FeeBumpTransaction, Horizon, Keypair, Transaction, TransactionBuilder, xdr,
 } from '@stellar/stellar-sdk';
 import { Logger } from '../../logger';
+import { signTransaction } from './signing';
 
 export interface SubmissionJob {
   ops: xdr.Operation[];
@@ -228,13 +229,13 @@ export class Submitter {
     const tx = builder.build();
     const signers = new Map<string, Keypair>([[channel.keypair.publicKey(), channel.keypair]]);
     for (const p of batch) for (const k of p.job.signers) signers.set(k.publicKey(), k);
-    tx.sign(...signers.values());
+    signTransaction(tx, ...signers.values());
     return tx;
   }
 
   private bump(inner: Transaction, feePerOp: number): FeeBumpTransaction {
     const fb = TransactionBuilder.buildFeeBumpTransaction(this.opts.sponsor, String(feePerOp), inner, this.opts.passphrase);
-    fb.sign(this.opts.sponsor);
+    signTransaction(fb, this.opts.sponsor);
     return fb;
   }
 

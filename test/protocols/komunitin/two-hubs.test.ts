@@ -1,8 +1,9 @@
 /**
  * Two hubs, each a real process with its own database and port, on one devnet, paying
- * each other through the Komunitin protocol over real HTTP: payments both ways,
- * payment requests accepted and rejected, a notify that waits out the payee hub being
- * down (and the payer hub restarting), and forged or false notifies refused.
+ * each other through the Komunitin protocol over real HTTP: payments both ways (by
+ * governance, and by a member's app with its own token), payment requests accepted and
+ * rejected, a notify that waits out the payee hub being down (and the payer hub
+ * restarting), and forged or false notifies refused.
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -110,6 +111,59 @@ describe('Komunitin protocol between two hub processes', function () {
     assert.equal(r.status, 201, JSON.stringify(r.body));
     await until('delivery', async () => (await b.gov('GET', `/communities/BBB1/transfers/${r.body.transfer}`)).body.state === 'delivered');
     assert.equal(Number(await balance(a, 'AAA1', 'AAA1-M2')), 4);
+  });
+
+  it('a member pays out through POST /{CODE}/transfers with a token signed by its own key; nobody else can', async () => {
+    const payer = ids['AAA1-M1'];
+    const payee = ids['BBB1-M2'];
+    const token = async (member: string) => signToken(await a.secret(ids[member].community, ids[member].publicKey), 'https://app.example');
+    const mine = await token('AAA1-M1');
+    const id = crypto.randomUUID();
+    const pay = (bearer: string) => fetch(`${a.url}/AAA1/transfers`, {
+      method: 'POST',
+      headers: { 'content-type': JSONAPI, authorization: `Bearer ${bearer}` },
+      body: JSON.stringify({
+        data: {
+          type: 'transfers', id,
+          attributes: { amount: 50000, meta: { description: 'from the app' }, state: 'committed' }, // 5 AAA1 at scale 4
+          relationships: {
+            payer: { data: { type: 'accounts', id: payer.account } },
+            payee: { data: { type: 'accounts', id: payee.account, meta: { external: true, href: payee.href } } },
+          },
+        },
+      }),
+    }).then(async (res) => ({ status: res.status, body: await res.json() as any }));
+    const before = { payer: Number(await balance(a, 'AAA1', 'AAA1-M1')), payee: Number(await balance(b, 'BBB1', 'BBB1-M2')) };
+
+    // Another member's token does not speak for the payer: refused, nothing paid.
+    const other = await pay(await token('AAA1-M2'));
+    assert.equal(other.status, 403, JSON.stringify(other.body));
+    assert.equal(other.body.errors[0].code, 'Forbidden');
+    assert.equal(Number(await balance(a, 'AAA1', 'AAA1-M1')), before.payer);
+
+    const r = await pay(mine);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(r.body.data.id, id);
+    assert.equal(r.body.data.attributes.state, 'committed');
+    const hash = r.body.data.attributes.hash as string;
+    assert.match(hash, /^[0-9a-f]{64}$/);
+    // 5 AAA1 = 5 HOUR = 10 BBB1.
+    assert.equal(Number(await balance(a, 'AAA1', 'AAA1-M1')), before.payer - 5);
+    assert.equal(Number(await balance(b, 'BBB1', 'BBB1-M2')), before.payee + 10);
+    // B recorded it under the same id and hash, and shows it to the payer (its token).
+    const seen = await fetch(`${b.url}/BBB1/transfers/${id}`, { headers: { authorization: `Bearer ${mine}` } });
+    assert.equal(seen.status, 200);
+    const there = (await seen.json() as any).data.attributes;
+    assert.equal(there.hash, hash);
+    assert.equal(there.state, 'committed');
+    assert.equal(there.amount, 100000);
+
+    // The app sending it again (a lost answer): the same transfer, paid once.
+    const again = await pay(mine);
+    assert.equal(again.status, 201, JSON.stringify(again.body));
+    assert.equal(again.body.data.attributes.hash, hash);
+    assert.equal(Number(await balance(a, 'AAA1', 'AAA1-M1')), before.payer - 5);
+    assert.equal(Number(await balance(b, 'BBB1', 'BBB1-M2')), before.payee + 10);
   });
 
   it('refuses forged tokens, hashes not on the ledger or paying someone else, and amounts that disagree with the ledger', async () => {
