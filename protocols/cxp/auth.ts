@@ -109,12 +109,10 @@ export function signRequest(url: string, method: string, credentials: HawkCreden
   return Hawk.client.header(url, method, { credentials, payload: body, contentType });
 }
 
-/** Check the receiving exchange's Server-Authorization over its answer; false if it does not verify. */
+/** Check the receiving exchange's Server-Authorization over its answer (headers by lower-case name); false if it does not verify. */
 export function verifyResponse(
-  res: { headers: Headers }, credentials: HawkCredentials, artifacts: HawkArtifacts, body: string,
+  headers: Record<string, string>, credentials: HawkCredentials, artifacts: HawkArtifacts, body: string,
 ): boolean {
-  const headers: Record<string, string> = {};
-  res.headers.forEach((v, k) => { headers[k] = v; });
   try {
     Hawk.client.authenticate({ headers } as never, credentials, artifacts, { payload: body, required: true });
     return true;

@@ -7,6 +7,7 @@
  */
 import crypto from 'node:crypto';
 import { Database, Trx } from '../../src/db/database';
+import { acrossCommunities, byCommunity, groupCommit } from '../../src/core/deliveries/group-commit';
 import { BaseModel } from '../../src/db/model';
 import { Keyring } from '../../src/core/keys';
 import { Redacted } from '../../src/vault/redacted';
@@ -107,19 +108,38 @@ export function exchangeStore(deps: { db: Database; keyring: Keyring }): Exchang
   return s;
 }
 
+/** A Hawk nonce to remember until its timestamp leaves the skew window. */
+interface Nonce {
+  communityId: string;
+  nonce: string;
+  ts: number;
+  /** Unix seconds. */
+  expiresAt: number;
+}
+
 function createExchangeStore(deps: { db: Database; keyring: Keyring }): ExchangeStore {
   const { db, keyring } = deps;
-  const cache = new Map<string, { ex: CxpExchange | null; until: number }>();
-  const memo = new Map<string, { v: unknown; until: number }>();
+  /**
+   * Entries hold the promise of the load, so concurrent requests that miss together
+   * share one query instead of each running its own (at 100 requests in flight, every
+   * expiry used to cost 100 identical transactions, queued ahead of the real work).
+   */
+  const memo = new Map<string, { v: Promise<unknown>; until: number }>();
   let nonceWrites = 0;
 
-  const cached = async (key: string, load: () => Promise<CxpExchange | undefined>): Promise<CxpExchange | null> => {
-    const hit = cache.get(key);
-    if (hit && hit.until > Date.now()) return hit.ex;
-    const ex = (await load()) ?? null;
-    cache.set(key, { ex, until: Date.now() + CACHE_MS });
-    return ex;
+  const remember = <T>(key: string, load: () => Promise<T>): Promise<T> => {
+    const hit = memo.get(key);
+    if (hit && hit.until > Date.now()) return hit.v as Promise<T>;
+    const v = load();
+    memo.set(key, { v, until: Date.now() + CACHE_MS });
+    // A failed load is not remembered: the next request tries again. (invalidate()
+    // drops the entry, so a load that began before a change is not kept past it.)
+    v.catch(() => { if (memo.get(key)?.v === v) memo.delete(key); });
+    return v;
   };
+
+  const cached = (key: string, load: () => Promise<CxpExchange | undefined>): Promise<CxpExchange | null> =>
+    remember(`row:${key}`, async () => (await load()) ?? null);
 
   const open = async (communityId: string, name: string): Promise<string | null> => {
     try {
@@ -128,6 +148,37 @@ function createExchangeStore(deps: { db: Database; keyring: Keyring }): Exchange
       return null; // never sealed (e.g. no rotation yet)
     }
   };
+
+  /**
+   * Nonces are written in groups (see group-commit.ts): one transaction each made the
+   * nonce the busiest write of a try. Each caller still learns, before it goes on,
+   * whether its own nonce was new.
+   */
+  const writeNonce = groupCommit<Nonce, boolean>((batch) => {
+    // Expired nonces are swept now and then, in the same transaction.
+    const sweep = (nonceWrites += batch.length) >= 200;
+    if (sweep) nonceWrites = 0;
+    const groups = byCommunity(batch);
+    return acrossCommunities(db, [...groups.keys()], async (trx, enter) => {
+      const fresh = new Set<Nonce>();
+      for (const [communityId, writes] of groups) {
+        await enter(communityId);
+        if (sweep) await trx.raw('delete from cxp_nonces where community_id = ? and expires_at < now()', [communityId]);
+        // The same nonce twice in one group: the first is the request, the second its replay.
+        const first = new Map<string, Nonce>();
+        for (const w of writes) if (!first.has(`${w.nonce}\u0000${w.ts}`)) first.set(`${w.nonce}\u0000${w.ts}`, w);
+        const { rows: inserted } = await trx.raw(
+          `insert into cxp_nonces (community_id, nonce, ts, expires_at)
+           select ?::uuid, v.nonce, v.ts, to_timestamp(v.expires_at)
+             from jsonb_to_recordset(?::jsonb) as v(nonce text, ts bigint, expires_at bigint)
+           on conflict do nothing returning nonce, ts`,
+          [communityId, JSON.stringify([...first.values()].map((w) => ({ nonce: w.nonce, ts: w.ts, expires_at: w.expiresAt })))],
+        );
+        for (const r of inserted as Array<{ nonce: string; ts: string | number }>) fresh.add(first.get(`${r.nonce}\u0000${Number(r.ts)}`)!);
+      }
+      return batch.map((n) => fresh.has(n));
+    });
+  });
 
   const store: ExchangeStore = {
     byHawkId: (hawkId) => cached(`h:${hawkId}`, () => db.hub(async (trx) => CxpExchange.query(trx).findOne({ hawk_id: hawkId }))),
@@ -161,18 +212,8 @@ function createExchangeStore(deps: { db: Database; keyring: Keyring }): Exchange
       await keyring.store(trx, communityId, { publicKey: secretName(communityId, 'legacy'), secret: new Redacted(key) });
     },
 
-    async rememberNonce(ex, nonce, ts, windowSec) {
-      // Expired nonces are swept now and then, in the same transaction, a few at a time.
-      const sweep = ++nonceWrites % 200 === 0;
-      return db.community(ex.communityId, async (trx) => {
-        if (sweep) await trx.raw('delete from cxp_nonces where community_id = ? and expires_at < now()', [ex.communityId]);
-        const rows = await trx.raw(
-          `insert into cxp_nonces (community_id, nonce, ts, expires_at) values (?, ?, ?, to_timestamp(?))
-           on conflict do nothing returning nonce`,
-          [ex.communityId, nonce, ts, ts + windowSec + 1],
-        );
-        return rows.rows.length === 1;
-      });
+    rememberNonce(ex, nonce, ts, windowSec) {
+      return writeNonce({ communityId: ex.communityId, nonce, ts, expiresAt: ts + windowSec + 1 });
     },
 
     async patch(communityId, patch, trx) {
@@ -182,16 +223,9 @@ function createExchangeStore(deps: { db: Database; keyring: Keyring }): Exchange
       return ex;
     },
 
-    async remember<T>(key: string, load: () => Promise<T>): Promise<T> {
-      const hit = memo.get(key);
-      if (hit && hit.until > Date.now()) return hit.v as T;
-      const v = await load();
-      memo.set(key, { v, until: Date.now() + CACHE_MS });
-      return v;
-    },
+    remember,
 
     invalidate() {
-      cache.clear();
       memo.clear();
     },
   };

@@ -8,6 +8,7 @@
  * by temp_id). A refusal is final and is handed to the refusal listeners (compensation).
  */
 import { Database, Trx } from '../../db/database';
+import { acrossCommunities, byCommunity, groupCommit } from './group-commit';
 import { Logger } from '../../logger';
 import { Delivery } from './model';
 
@@ -29,11 +30,22 @@ export interface NewDelivery {
 }
 
 /** Write a delivery in the caller's transaction (its community already entered). */
-export async function insertDelivery(trx: Trx, d: NewDelivery): Promise<void> {
+export function insertDelivery(trx: Trx, d: NewDelivery): Promise<void> {
+  return insertDeliveries(trx, [d]);
+}
+
+/**
+ * Write several deliveries in one statement (the transfers created together in one
+ * transaction): one statement per delivery held the database that much longer.
+ */
+export async function insertDeliveries(trx: Trx, ds: NewDelivery[]): Promise<void> {
+  if (ds.length === 0) return;
   await trx.raw(
-    `insert into deliveries (community_id, transfer_id, kind, target, payload) values (?, ?, ?, ?, ?::jsonb)
+    `insert into deliveries (community_id, transfer_id, kind, target, payload)
+     select v.community_id, v.transfer_id, v.kind, v.target, v.payload
+       from jsonb_to_recordset(?::jsonb) as v(community_id uuid, transfer_id uuid, kind text, target text, payload jsonb)
      on conflict (kind, transfer_id) where transfer_id is not null do nothing`,
-    [d.communityId, d.transferId ?? null, d.kind, d.target, JSON.stringify(d.payload)],
+    [JSON.stringify(ds.map((d) => ({ community_id: d.communityId, transfer_id: d.transferId ?? null, kind: d.kind, target: d.target, payload: d.payload })))],
   );
 }
 
@@ -68,6 +80,35 @@ export interface DeliveryOptions {
   concurrency?: number;
 }
 
+type DeliveryPatch = Pick<Delivery, 'attempts' | 'lastError'> & Partial<Pick<Delivery, 'state' | 'result' | 'nextAttemptAt'>>;
+
+/**
+ * The outcomes of a group of one community's deliveries, in one statement. `result` is
+ * set only where the outcome has one (`has_result`), as a single-row patch would. A
+ * transfer whose delivery was acknowledged becomes `delivered` when nothing about it is
+ * left to tell: no other delivery of it pending, and none of this group still pending
+ * (the statement's parts all see the rows as they were before it, hence both checks).
+ */
+const PATCH_GROUP = `
+  with patched as (
+    update deliveries d set
+      state = coalesce(v.state, d.state),
+      attempts = v.attempts,
+      last_error = v.last_error,
+      result = case when v.has_result then v.result else d.result end,
+      next_attempt_at = coalesce(v.next_attempt_at, d.next_attempt_at),
+      updated_at = now()
+    from jsonb_to_recordset(?::jsonb) as v(id uuid, state text, attempts int, last_error text, has_result boolean, result jsonb, next_attempt_at timestamptz)
+    where d.id = any(?::uuid[]) and d.id = v.id
+    returning d.*
+  ), t as (
+    update transfers t set state = 'delivered', updated_at = now()
+    where t.id = any(?::uuid[]) and t.state = 'settled'
+      and not exists (select 1 from deliveries x where x.transfer_id = t.id and x.state = 'pending' and x.id <> all(?::uuid[]))
+      and not exists (select 1 from patched p where p.transfer_id = t.id and p.state = 'pending')
+  )
+  select * from patched`;
+
 export function backoff(attempts: number, base: number, max: number): number {
   const exp = Math.min(max, base * 2 ** Math.max(0, attempts - 1));
   return Math.round(exp * (0.8 + Math.random() * 0.4)); // jitter: peers coming back are not stampeded
@@ -96,6 +137,26 @@ export function createDeliveryService(deps: { db: Database; logger: Logger }, op
     return task;
   };
 
+  /** The outcomes of attempts, written in groups (see group-commit.ts). */
+  const writeOutcome = groupCommit<{ d: Delivery; patch: DeliveryPatch; acknowledged: boolean }, Delivery>((items) => {
+    const groups = byCommunity(items.map((i) => ({ ...i, communityId: i.d.communityId })));
+    return acrossCommunities(db, [...groups.keys()], async (trx, enter) => {
+      const rows = new Map<string, Delivery>();
+      for (const [communityId, group] of groups) {
+        await enter(communityId);
+        const values = group.map(({ d, patch }) => ({
+          id: d.id, state: patch.state ?? null, attempts: patch.attempts, last_error: patch.lastError,
+          has_result: 'result' in patch, result: patch.result ?? null, next_attempt_at: patch.nextAttemptAt?.toISOString() ?? null,
+        }));
+        const ids = group.map((i) => i.d.id);
+        const acknowledged = group.filter((i) => i.acknowledged && i.d.transferId).map((i) => i.d.transferId!);
+        const { rows: updated } = await trx.raw(PATCH_GROUP, [JSON.stringify(values), ids, acknowledged, ids]);
+        for (const r of updated as Array<Record<string, unknown>>) rows.set(r.id as string, Delivery.fromDatabaseJson(r));
+      }
+      return items.map((i) => rows.get(i.d.id) ?? new Error(`delivery ${i.d.id} is gone`));
+    });
+  });
+
   const attemptOnce = async (d: Delivery): Promise<Delivery> => {
     const handler = handlers.get(d.kind)!;
     let o: DeliveryOutcome;
@@ -110,16 +171,7 @@ export function createDeliveryService(deps: { db: Database; logger: Logger }, op
       : o.outcome === 'refused'
         ? { state: 'refused' as const, attempts, result: o.result ?? null, lastError: o.reason }
         : { attempts, lastError: o.error, nextAttemptAt: new Date(Date.now() + backoff(attempts, base, max)) };
-    const updated = await db.community(d.communityId, async (trx) => {
-      const row = await Delivery.query(trx).patchAndFetchById(d.id, { ...patch, updatedAt: new Date() });
-      // The transfer is delivered when nothing about it is left to tell (same transaction).
-      if (o.outcome === 'acknowledged' && d.transferId) {
-        await trx.raw(`update transfers set state = 'delivered', updated_at = now()
-          where id = ? and state = 'settled'
-            and not exists (select 1 from deliveries where transfer_id = ? and state = 'pending')`, [d.transferId, d.transferId]);
-      }
-      return row;
-    });
+    const updated = await writeOutcome({ d, patch, acknowledged: o.outcome === 'acknowledged' });
     if (o.outcome === 'retry') logger.warn({ delivery: d.id, kind: d.kind, attempts, error: o.error }, 'delivery not acknowledged; will retry');
     if (o.outcome === 'refused') {
       logger.warn({ delivery: d.id, kind: d.kind, reason: o.reason }, 'delivery refused');
@@ -155,6 +207,21 @@ export function createDeliveryService(deps: { db: Database; logger: Logger }, op
     return n;
   };
 
+  /** deliverNow's look-ups, in groups (see group-commit.ts). */
+  const findReady = groupCommit<{ communityId: string; transferId: string; kind: string }, Delivery | null>((items) => {
+    const groups = byCommunity(items);
+    return acrossCommunities(db, [...groups.keys()], async (trx, enter) => {
+      const found = new Map<string, Delivery>();
+      for (const [communityId, group] of groups) {
+        await enter(communityId);
+        const rows = await Delivery.query(trx).where({ community_id: communityId })
+          .whereIn(['kind', 'transfer_id'], group.map((i) => [i.kind, i.transferId])).whereRaw(READY);
+        for (const r of rows) found.set(`${r.kind}|${r.transferId}`, r);
+      }
+      return items.map((i) => found.get(`${i.kind}|${i.transferId}`) ?? null);
+    });
+  });
+
   const service: DeliveryService = {
     enqueue: insertDelivery,
     register(kind, handler) {
@@ -164,8 +231,7 @@ export function createDeliveryService(deps: { db: Database; logger: Logger }, op
       refusedListeners.push(listener);
     },
     async deliverNow(communityId, transferId, kind) {
-      const d = await db.community(communityId, async (trx) => Delivery.query(trx)
-        .findOne({ transfer_id: transferId, kind }).whereRaw(READY));
+      const d = await findReady({ communityId, transferId, kind });
       if (!d) return null;
       if (d.state !== 'pending' || !handlers.has(kind)) return d;
       // Backing off after a failure: a caller repeating its request does not hammer a peer that is down.

@@ -16,7 +16,7 @@
  * any row is not where it should be, nothing is written.
  */
 import { Database, Trx, enterCommunity } from '../../db/database';
-import { insertDelivery } from '../deliveries/service';
+import { NewDelivery, insertDeliveries } from '../deliveries/service';
 import { Transfer, TransferState } from './model';
 
 /** The fields a grouped write may set. */
@@ -133,13 +133,15 @@ export function createGroupedWriter(db: Database): GroupedWriter {
         for (const [community, rows] of byCommunity) {
           await enterCommunity(trx, community);
           const inserted = await trx('transfers').insert(rows).onConflict('idempotency_key').ignore().returning('*');
+          const deliveries: NewDelivery[] = [];
           for (const r of inserted) {
             const t = Transfer.fromDatabaseJson(r);
             out.set(t.idempotencyKey, t);
             // Only with the row that is new: a repeated request finds its delivery already there.
             const d = deliveryOf.get(t.idempotencyKey);
-            if (d) await insertDelivery(trx, { ...d, communityId: t.communityId, transferId: t.id });
+            if (d) deliveries.push({ ...d, communityId: t.communityId, transferId: t.id });
           }
+          await insertDeliveries(trx, deliveries);
           const missing = rows.map((r) => r.idempotency_key).filter((k) => !out.has(k));
           if (missing.length > 0) {
             for (const r of await trx('transfers').whereIn('idempotency_key', missing)) {
