@@ -186,6 +186,8 @@ async function backlog(core: HubCore, w: World, server: Horizon.Server, channels
 }
 
 async function main(): Promise<void> {
+  // BENCH_ONLY=cxp|komunitin runs only that protocol's part (bench/protocols.ts).
+  if (process.env.BENCH_ONLY && process.env.BENCH_ONLY !== 'hub') return;
   const t0 = performance.now();
   const work = tempDir('intertrade-bench-');
   const ledgerDir = path.join(work, 'devnet');
