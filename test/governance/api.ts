@@ -22,6 +22,7 @@ export interface Answer {
 }
 
 export interface TestHub {
+  /** The running hub. A test that restarts it assigns the new one here; close() stops that one. */
   hub: Hub;
   tdb: TestDatabase;
   call(method: string, path: string, opts?: { body?: unknown; raw?: string; token?: string | null; headers?: Record<string, string> }): Promise<Answer>;
@@ -37,13 +38,17 @@ export async function startGovernanceHub(env: Record<string, string>, defaultTok
     await tdb.drop();
     throw err;
   }
-  return {
+  // close() and call() read th.hub, not the hub started here: a test that restarts the
+  // hub (test/protocols/cxp/auth.test.ts) puts the new one in .hub, and that one must be
+  // stopped before its database is dropped, or its delivery loop keeps polling a
+  // database that no longer exists.
+  const th: TestHub = {
     hub,
     tdb,
     async call(method, path, opts = {}) {
       const t = opts.token === undefined ? defaultToken : opts.token;
       const body = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
-      const res = await fetch(`${hub.url}/governance/v1${path}`, {
+      const res = await fetch(`${th.hub.url}/governance/v1${path}`, {
         method,
         headers: {
           ...(t ? { authorization: `Bearer ${t}` } : {}),
@@ -56,10 +61,11 @@ export async function startGovernanceHub(env: Record<string, string>, defaultTok
       return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
     },
     async close() {
-      await hub.stop();
+      await th.hub.stop();
       await tdb.drop();
     },
   };
+  return th;
 }
 
 const ajv = new Ajv2020({ strict: true, allErrors: true });
