@@ -7,7 +7,7 @@
  */
 import crypto from 'node:crypto';
 import { Database, Trx } from '../../src/db/database';
-import { acrossCommunities, byCommunity, groupCommit } from '../../src/core/deliveries/group-commit';
+import { acrossCommunities, byCommunity, groupCommit } from '../../src/db/group-commit';
 import { BaseModel } from '../../src/db/model';
 import { Keyring } from '../../src/core/keys';
 import { Redacted } from '../../src/vault/redacted';

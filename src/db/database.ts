@@ -8,6 +8,7 @@ import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import { APP_ROLE, COMMUNITY_SETTING } from './rls';
 import { EmbeddedPostgres, runningEmbeddedPostgres, startEmbeddedPostgres } from './embedded';
+import { ScopedConfig, ScopedPgClient } from './scoped-client';
 
 export type Trx = Knex.Transaction;
 
@@ -41,7 +42,7 @@ export async function enterCommunity(trx: Trx, communityId: string): Promise<voi
 
 export function knexConfig(connection: Knex.Config['connection']): Knex.Config {
   return {
-    client: 'pg',
+    client: ScopedPgClient as unknown as Knex.Config['client'],
     connection,
     pool: { min: 0, max: 10 },
     migrations: { directory: MIGRATIONS_DIR, loadExtensions: ['.ts'], tableName: 'knex_migrations' },
@@ -78,11 +79,11 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
 
   // set_config('role', …, true) is SET LOCAL ROLE: it ends with the transaction, so a
   // pooled connection never carries a tenant or a role into the next piece of work.
-  const scoped = <T>(communityId: string, fn: (trx: Trx) => Promise<T>): Promise<T> =>
-    owner.transaction(async (trx) => {
-      await trx.raw(`select set_config('role', ?, true), set_config(?, ?, true)`, [APP_ROLE, COMMUNITY_SETTING, communityId]);
-      return fn(trx);
-    });
+  // The scope travels with BEGIN (scoped-client.ts); communityId is '' or a checked UUID.
+  const scoped = <T>(communityId: string, fn: (trx: Trx) => Promise<T>): Promise<T> => {
+    const config: ScopedConfig = { scope: `select set_config('role', '${APP_ROLE}', true), set_config('${COMMUNITY_SETTING}', '${communityId}', true)` };
+    return owner.transaction(fn, config);
+  };
 
   return {
     owner,

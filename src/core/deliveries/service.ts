@@ -8,7 +8,7 @@
  * by temp_id). A refusal is final and is handed to the refusal listeners (compensation).
  */
 import { Database, Trx } from '../../db/database';
-import { acrossCommunities, byCommunity, groupCommit } from './group-commit';
+import { acrossCommunities, byCommunity, groupCommit } from '../../db/group-commit';
 import { Logger } from '../../logger';
 import { Delivery } from './model';
 

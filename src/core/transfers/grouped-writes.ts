@@ -15,7 +15,8 @@
  * expected state, switching community between rows (RLS admits one at a time), and if
  * any row is not where it should be, nothing is written.
  */
-import { Database, Trx, enterCommunity } from '../../db/database';
+import { Database, Trx } from '../../db/database';
+import { acrossCommunities } from '../../db/group-commit';
 import { NewDelivery, insertDeliveries } from '../deliveries/service';
 import { Transfer, TransferState } from './model';
 
@@ -99,11 +100,11 @@ export function createGroupedWriter(db: Database): GroupedWriter {
     try {
       const byCommunity = new Map<string, Pending[]>();
       for (const p of group.pending) byCommunity.set(p.t.communityId, [...(byCommunity.get(p.t.communityId) ?? []), p]);
-      const rows = await db.hub(async (trx) => {
+      const rows = await acrossCommunities(db, [...byCommunity.keys()], async (trx, enter) => {
         await group.once?.(trx);
         const out = new Map<string, Transfer>();
         for (const [community, pending] of byCommunity) {
-          await enterCommunity(trx, community);
+          await enter(community);
           const { rows: updated } = await trx.raw(UPDATE_GROUP, [JSON.stringify(pending.map(asRow)), pending.map((p) => p.t.id)]);
           for (const r of updated as Array<Record<string, unknown>>) out.set(r.id as string, Transfer.fromDatabaseJson(r));
           const stale = pending.find((p) => !out.has(p.t.id));
@@ -122,16 +123,16 @@ export function createGroupedWriter(db: Database): GroupedWriter {
     const batch = inserts!;
     inserts = null;
     try {
-      const found = await db.hub(async (trx) => {
+      const byCommunity = new Map<string, NewTransferRow[]>();
+      const deliveryOf = new Map<string, TransferDelivery>();
+      for (const { row, delivery } of batch) {
+        byCommunity.set(row.community_id, [...(byCommunity.get(row.community_id) ?? []), row]);
+        if (delivery) deliveryOf.set(row.idempotency_key, delivery);
+      }
+      const found = await acrossCommunities(db, [...byCommunity.keys()], async (trx, enter) => {
         const out = new Map<string, Transfer>();
-        const byCommunity = new Map<string, NewTransferRow[]>();
-        const deliveryOf = new Map<string, TransferDelivery>();
-        for (const { row, delivery } of batch) {
-          byCommunity.set(row.community_id, [...(byCommunity.get(row.community_id) ?? []), row]);
-          if (delivery) deliveryOf.set(row.idempotency_key, delivery);
-        }
         for (const [community, rows] of byCommunity) {
-          await enterCommunity(trx, community);
+          await enter(community);
           const inserted = await trx('transfers').insert(rows).onConflict('idempotency_key').ignore().returning('*');
           const deliveries: NewDelivery[] = [];
           for (const r of inserted) {

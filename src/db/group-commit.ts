@@ -13,7 +13,7 @@
  * more statements, and a higher latency at 100 requests/s. A failed transaction fails
  * its own group only.
  */
-import { Database, Trx, enterCommunity } from '../../db/database';
+import { Database, Trx, enterCommunity } from './database';
 
 export function groupCommit<I, O>(run: (items: I[]) => Promise<Array<O | Error>>): (item: I) => Promise<O> {
   let pending: Array<{ item: I; resolve(o: O): void; reject(e: unknown): void }> | null = null;
