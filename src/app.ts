@@ -45,13 +45,13 @@ export interface Core {
 }
 
 /** The domain services over a database, vault and ledger (also what tests build). */
-export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; logger: Logger }): Core {
+export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; logger: Logger; rebalanceDelayMs?: number }): Core {
   const { db, vault, ledger, logger } = deps;
   const keyring = createKeyring({ db, vault });
   const accounts = createAccountService({ db, ledger, keyring });
   const communities = createCommunityService({ db, vault, ledger, keyring, accounts, logger });
   const creditLines = createCreditLineService({ db, ledger, keyring });
-  const rebalancer = createRebalancer({ ledger, keyring, logger });
+  const rebalancer = createRebalancer({ ledger, keyring, logger, delayMs: deps.rebalanceDelayMs });
   const byIssuer = new Map<string, string>();
   const transfers = createTransferService({
     db, ledger, keyring, creditLines, rebalancer, logger,
@@ -80,7 +80,7 @@ export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; lo
       return community;
     },
   });
-  const reconciler = createReconciler({ db, ledger, keyring, accounts, transfers, logger });
+  const reconciler = createReconciler({ db, ledger, keyring, accounts, transfers, rebalancer, logger });
   const deliveries = createDeliveryService({ db, logger });
   // The other side refused a settled transfer for good: pay the payer back.
   deliveries.onRefused(async (d) => {
@@ -189,7 +189,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
     await storage.close();
     throw err;
   }
-  const core = buildCore({ db, vault, ledger, logger });
+  const core = buildCore({ db, vault, ledger, logger, rebalanceDelayMs: config.rebalanceDelayMs });
   // Finish whatever a previous run left half done, before taking new work.
   await core.communities.resumeProvisioning();
   await core.creditLines.load();

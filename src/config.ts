@@ -27,6 +27,12 @@ export interface Config {
     | { kind: 'embedded'; port: number; close: 'instant' | number };
   /** How often the hub reconciles its records with the ledger (0: never on its own). */
   reconcileIntervalMs: number;
+  /**
+   * How long after a settlement the traders' offers of its communities are rebalanced,
+   * in one transaction for all settlements meanwhile (0: at once); a payment that needs
+   * them sooner has them rebalanced first.
+   */
+  rebalanceDelayMs: number;
   /** Channel accounts submitting in parallel (one transaction in flight each). */
   stellarChannels: number;
   /** Funds the hub's sponsor on test networks; null where there is none (pubnet). */
@@ -169,6 +175,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const reconcileIntervalMs = int('RECONCILE_INTERVAL_MS', 300000, 0, 86400000, 'milliseconds between reconciliations with the ledger (0 disables)');
+  const rebalanceDelayMs = int('REBALANCE_DELAY_MS', 1000, 0, 600000, 'milliseconds from a settlement to the rebalance of its traders\' offers');
   const stellarChannels = int('STELLAR_CHANNELS', 10, 1, 100, 'the number of channel accounts');
   const TESTNET = 'Test SDF Network ; September 2015';
   const STANDALONE = 'Standalone Network ; February 2017';
@@ -204,7 +211,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
-    port, host, publicUrl, databaseUrl, dataDir, masterKey, newMasterKey, stellar, reconcileIntervalMs, stellarChannels, friendbotUrl,
+    port, host, publicUrl, databaseUrl, dataDir, masterKey, newMasterKey, stellar, reconcileIntervalMs, rebalanceDelayMs, stellarChannels, friendbotUrl,
     logLevel: level as LogLevel, bodyLimit, shutdownTimeoutMs, governanceTokens, komunitin,
   };
 }

@@ -1,8 +1,15 @@
 /**
  * Keeps each community's trader offers right after settlements, so credit freed by a
- * payment back is usable at once and trade can flow back. Requests are coalesced: at
- * most one rebalance per community runs at a time, and requests made meanwhile are
- * served by one more run after it, not one each.
+ * payment back is usable and trade can flow back and clear.
+ *
+ * Rebalancing is lazy. A payment from X to Y consumes exactly the offers it crossed
+ * (what is left of them is still right); what goes stale is the other direction: at Y,
+ * the offers that pay out of Y (its clearing offers for the HOUR it now holds, and the
+ * room its traders' local trustline gained); at X, the offer that pays into X. So a
+ * community is rebalanced `delayMs` after its first settlement, once for all those that
+ * came meanwhile (one transaction instead of one per payment), and at once when a
+ * payment is about to use the side that went stale (`ready`). At most one rebalance
+ * per community runs at a time.
  */
 import { Logger } from '../logger';
 import { Keyring } from './keys';
@@ -10,41 +17,96 @@ import { Ledger } from './ledger';
 import { Community } from './communities/model';
 import { currencyOf } from './communities/currency';
 
+/** What the community did in the settlements since its last rebalance. */
+export type Side = 'paid' | 'received';
+
 export interface Rebalancer {
-  schedule(c: Community): void;
-  /** Resolves when nothing is pending (tests, shutdown). */
+  schedule(c: Community, sides: Side[]): void;
+  /**
+   * Before a payment from `payerId` to `payeeId`: rebalance now what it would cross
+   * stale (the payer after it received, the payee after it paid).
+   */
+  ready(payerId: string, payeeId: string): Promise<void>;
+  /** Rebalance everything pending now; false if nothing was. */
+  flush(): Promise<boolean>;
+  /** Resolves when nothing is pending or running (tests, shutdown). */
   idle(): Promise<void>;
 }
 
-export function createRebalancer(deps: { ledger: Ledger; keyring: Keyring; logger: Logger }): Rebalancer {
-  const running = new Map<string, Promise<void>>();
-  const again = new Map<string, Community>();
+interface Pending {
+  c: Community;
+  sides: Set<Side>;
+  timer: NodeJS.Timeout | null;
+}
 
-  const run = (c: Community): Promise<void> => {
+export function createRebalancer(deps: { ledger: Ledger; keyring: Keyring; logger: Logger; delayMs?: number }): Rebalancer {
+  const delayMs = deps.delayMs ?? 1000;
+  const pending = new Map<string, Pending>();
+  const running = new Map<string, { task: Promise<void>; sides: Set<Side> }>();
+
+  const arm = (p: Pending) => {
+    p.timer = setTimeout(() => start(p.c.id), delayMs);
+    p.timer.unref();
+  };
+
+  const start = (id: string): Promise<void> => {
+    const busy = running.get(id);
+    if (busy) return busy.task; // it re-arms what is pending when it ends
+    const p = pending.get(id);
+    if (!p) return Promise.resolve();
+    if (p.timer) clearTimeout(p.timer);
+    pending.delete(id);
     const task = (async () => {
       try {
-        await deps.ledger.rebalance(currencyOf(c), deps.keyring.lookup(c.id));
+        await deps.ledger.rebalance(currencyOf(p.c), deps.keyring.lookup(p.c.id));
       } catch (err) {
-        deps.logger.warn({ err, community: c.code }, 'rebalance failed; the next settlement retries it');
+        deps.logger.warn({ err, community: p.c.code }, 'rebalance failed; the next settlement retries it');
       }
-      const next = again.get(c.id);
-      again.delete(c.id);
-      if (next) await run(next);
-    })();
+    })().finally(() => {
+      running.delete(id);
+      const next = pending.get(id);
+      if (next) arm(next);
+    });
+    running.set(id, { task, sides: p.sides });
     return task;
   };
 
+  /** Until `side` of community `id` is neither pending nor being rebalanced (a bounded number of runs). */
+  const ensure = async (id: string, side: Side): Promise<void> => {
+    for (let i = 0; i < 4; i++) {
+      const busy = running.get(id);
+      if (busy?.sides.has(side)) await busy.task;
+      else if (pending.get(id)?.sides.has(side)) await (busy?.task ?? start(id));
+      else return;
+    }
+  };
+
   return {
-    schedule(c) {
-      if (running.has(c.id)) {
-        again.set(c.id, c);
+    schedule(c, sides) {
+      const p = pending.get(c.id);
+      if (p) {
+        p.c = c;
+        for (const s of sides) p.sides.add(s);
         return;
       }
-      const task = run(c).finally(() => running.delete(c.id));
-      running.set(c.id, task);
+      const fresh: Pending = { c, sides: new Set(sides), timer: null };
+      pending.set(c.id, fresh);
+      if (!running.has(c.id)) arm(fresh);
+    },
+    async ready(payerId, payeeId) {
+      if (pending.size === 0 && running.size === 0) return;
+      await Promise.all([ensure(payerId, 'received'), ensure(payeeId, 'paid')]);
+    },
+    async flush() {
+      if (pending.size === 0 && running.size === 0) return false;
+      await Promise.all([...new Set([...pending.keys(), ...running.keys()])].map(start));
+      await Promise.all([...pending.keys()].map(start));
+      return true;
     },
     async idle() {
-      while (running.size > 0) await Promise.all(running.values());
+      while (pending.size > 0 || running.size > 0) {
+        await Promise.all([...new Set([...pending.keys(), ...running.keys()])].map(start));
+      }
     },
   };
 }

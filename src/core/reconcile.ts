@@ -10,6 +10,7 @@ import { Logger } from '../logger';
 import { toHour } from './amounts';
 import { Keyring } from './keys';
 import { Ledger } from './ledger';
+import { Rebalancer } from './rebalancer';
 import { Account } from './accounts/model';
 import { AccountService } from './accounts/service';
 import { Community } from './communities/model';
@@ -39,7 +40,7 @@ export interface Reconciler {
 const SETTLED_CHECK_WINDOW = 500;
 
 export function createReconciler(deps: {
-  db: Database; ledger: Ledger; keyring: Keyring; accounts: AccountService; transfers: TransferService; logger: Logger;
+  db: Database; ledger: Ledger; keyring: Keyring; accounts: AccountService; transfers: TransferService; rebalancer: Rebalancer; logger: Logger;
 }): Reconciler {
   const { db, ledger, keyring, logger } = deps;
 
@@ -120,6 +121,8 @@ export function createReconciler(deps: {
   return {
     async run(opts = {}) {
       const repair = opts.repair ?? false;
+      // A rebalance still due after recent settlements is not drift: let it run first.
+      await deps.rebalancer.flush();
       // Peers are checked by their own servers, but lines to them are ours to check.
       const all = await db.hub(async (trx) => Community.query(trx).where({ ledger_status: 'ready' }));
       const out: Drift[] = [];

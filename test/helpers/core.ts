@@ -45,7 +45,7 @@ export interface TestCore extends Core {
   close(): Promise<void>;
 }
 
-export async function startTestCore(opts: { channels?: number; net?: TestNetwork; storage?: TestStorage } = {}): Promise<TestCore> {
+export async function startTestCore(opts: { channels?: number; net?: TestNetwork; storage?: TestStorage; rebalanceDelayMs?: number } = {}): Promise<TestCore> {
   const net = opts.net ?? await startTestNetwork();
   const storage = opts.storage ?? await openTestStorage();
   const logger = createLogger(process.env.TEST_LOG_LEVEL === 'warn' ? 'warn' : 'silent');
@@ -54,7 +54,7 @@ export async function startTestCore(opts: { channels?: number; net?: TestNetwork
     channels: opts.channels ?? 4, logger,
     hubKeys: vaultHubKeys(storage.db, storage.vault),
   });
-  const core = buildCore({ db: storage.db, vault: storage.vault, ledger, logger });
+  const core = buildCore({ db: storage.db, vault: storage.vault, ledger, logger, rebalanceDelayMs: opts.rebalanceDelayMs });
   await core.creditLines.load();
   return {
     ...core, ...partyHelpers(core, 'test'), net, storage, ledger,

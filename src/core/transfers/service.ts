@@ -187,15 +187,18 @@ export function createTransferService(deps: {
    */
   const rebalanceAfter = async (t: Transfer, payer: Party, payee: Party): Promise<void> => {
     if (payer.community.id === payee.community.id) return;
-    rebalancer.schedule(payer.community);
-    rebalancer.schedule(payee.community);
+    rebalancer.schedule(payer.community, ['paid']);
+    rebalancer.schedule(payee.community, ['received']);
     const ends = new Set([payer.community, payee.community].map((c) => currencyOf(c).accounts.externalIssuer));
     for (const issuer of ledger.pathIssuers(t.path)) {
       if (ends.has(issuer)) continue;
       const c = await deps.communityByExternalIssuer(issuer);
-      if (c) rebalancer.schedule(c);
+      if (c) rebalancer.schedule(c, ['paid', 'received']);
     }
   };
+
+  /** A payment that found no room may have met offers not yet rebalanced: worth one more try. */
+  const stale = (e: LedgerError) => e === LedgerError.NoPath || e === LedgerError.CreditLineFull;
 
   /** Pay a transfer that has never been submitted, or whose last envelope can never apply. */
   const pay = async (t: Transfer, payer: Party, payee: Party): Promise<Transfer> => {
@@ -203,7 +206,10 @@ export function createTransferService(deps: {
     let sendMax = t.amount;
     let path: string[] = [];
     if (payer.community.id !== payee.community.id) {
-      const q = await quote(payer, payee, t.amount, { forPayment: true });
+      await rebalancer.ready(payer.community.id, payee.community.id);
+      let q = await quote(payer, payee, t.amount, { forPayment: true });
+      // A ripple through communities rebalanced later than the ends (see rebalancer.ts).
+      if (isLedgerError(q) && stale(q) && await rebalancer.flush()) q = await quote(payer, payee, t.amount, { forPayment: true });
       if (isLedgerError(q)) return reject(t, refine(q, payer, payee));
       sendMax = q.sourceAmount;
       path = q.path;
