@@ -22,10 +22,11 @@ function privateKeyOf(kp: Keypair): KeyObject {
   return key;
 }
 
-/** Add each keypair's signature of the transaction's hash, as tx.sign(...keypairs) does. */
-export function signTransaction(tx: Transaction | FeeBumpTransaction, ...keypairs: Keypair[]): void {
+/** Add each keypair's signature of the transaction's hash, as tx.sign(...keypairs) does; the hash. */
+export function signTransaction(tx: Transaction | FeeBumpTransaction, ...keypairs: Keypair[]): Buffer {
   const hash = tx.hash();
   for (const kp of keypairs) {
     tx.signatures.push(new xdr.DecoratedSignature({ hint: kp.signatureHint(), signature: sign(null, hash, privateKeyOf(kp)) }));
   }
+  return hash;
 }

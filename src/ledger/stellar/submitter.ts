@@ -16,9 +16,10 @@
  *   can never apply and the jobs are rebuilt).
  */
 import {
-  Account, FeeBumpTransaction, Horizon, Keypair, Transaction, TransactionBuilder, xdr,
+  Account, Horizon, Keypair, Transaction, TransactionBuilder, xdr,
 } from '@stellar/stellar-sdk';
 import { Logger } from '../../logger';
+import { PostTransaction, horizonPoster } from './horizon-post';
 import { signTransaction } from './signing';
 
 export interface SubmissionJob {
@@ -60,7 +61,10 @@ interface Channel {
 }
 
 export interface SubmitterOptions {
+  /** Sequences, look-ups after an unknown outcome, and the ledger clock. */
   server: Horizon.Server;
+  /** Where envelopes go (POST /transactions); by default the same Horizon as `server`. */
+  post?: PostTransaction;
   passphrase: string;
   sponsor: Keypair;
   channels: Keypair[];
@@ -91,16 +95,6 @@ export function batchSize(ledgerOps: number, channels: number): number {
 }
 const MAX_SIGNERS = 19; // 20 signatures per envelope, one is the channel's
 
-interface HorizonProblem {
-  status?: number;
-  extras?: { result_codes?: { transaction?: string; inner_transaction?: string; operations?: string[] }; result_xdr?: string };
-}
-
-function problemOf(err: unknown): HorizonProblem | null {
-  const e = err as { response?: { status?: number; data?: HorizonProblem } };
-  if (!e?.response) return null;
-  return { ...(e.response.data ?? {}), status: e.response.status };
-}
 
 /** Results of the operations of a (possibly fee-bumped) transaction result. */
 export function operationResults(resultXdr: string): xdr.OperationResult[] {
@@ -122,8 +116,10 @@ export class Submitter {
   private readonly maxFee: number;
   private readonly timeoutSec: number;
   private readonly batchOps: number;
+  private readonly post: PostTransaction;
 
   constructor(private readonly opts: SubmitterOptions) {
+    this.post = opts.post ?? horizonPoster(opts.server.serverURL.toString());
     this.channels = opts.channels.map((keypair): Channel => ({ keypair, seq: null, lane: 'payment' }));
     if (opts.maintenanceChannel) this.channels.push({ keypair: opts.maintenanceChannel, seq: null, lane: 'maintenance' });
     this.baseFee = opts.baseFee ?? 100;
@@ -233,10 +229,11 @@ export class Submitter {
     return tx;
   }
 
-  private bump(inner: Transaction, feePerOp: number): FeeBumpTransaction {
+  /** The fee-bumped envelope, its hash (hex) and XDR (base64), each encoded once. */
+  private bump(inner: Transaction, feePerOp: number): { hash: string; envelope: string } {
     const fb = TransactionBuilder.buildFeeBumpTransaction(this.opts.sponsor, String(feePerOp), inner, this.opts.passphrase);
-    signTransaction(fb, this.opts.sponsor);
-    return fb;
+    const hash = signTransaction(fb, this.opts.sponsor).toString('hex');
+    return { hash, envelope: fb.toEnvelope().toXDR('base64') };
   }
 
   private async run(channel: Channel, batch: Pending[]): Promise<void> {
@@ -246,10 +243,8 @@ export class Submitter {
     // The fee bump's per-op fee must exceed the inner's (CAP-15), hence + 1 at least.
     let feePerOp = this.baseFee + 1;
     for (;;) {
-      const envelope = this.bump(inner, feePerOp);
-      const hash = envelope.hash().toString('hex');
-      const envelopeXdr = envelope.toEnvelope().toXDR('base64');
-      await Promise.all(batch.map((p) => p.job.onSubmit?.({ hash, envelope: envelopeXdr })));
+      const { hash, envelope } = this.bump(inner, feePerOp);
+      await Promise.all(batch.map((p) => p.job.onSubmit?.({ hash, envelope })));
       const outcome = await this.send(envelope, hash, maxTime);
       switch (outcome.kind) {
         case 'applied':
@@ -317,22 +312,24 @@ export class Submitter {
     ]);
   }
 
-  /** Submit one envelope and find out, for certain, what became of it. */
-  private async send(envelope: FeeBumpTransaction, hash: string, maxTime: number): Promise<
+  /** Submit one envelope (base64 XDR) and find out, for certain, what became of it. */
+  private async send(envelope: string, hash: string, maxTime: number): Promise<
     | { kind: 'applied'; hash: string; ledger: number; resultXdr: string }
     | { kind: 'failed'; code: string; opCodes: string[] }
     | { kind: 'bad_seq' | 'expired' | 'low_fee' | 'abandoned' }
     | { kind: 'rejected'; code: string }
   > {
-    const { server } = this.opts;
     for (let attempt = 0; ; attempt++) {
+      let status: number | undefined;
+      let error: string;
       try {
-        const res = await server.submitTransaction(envelope, { skipMemoRequiredCheck: true });
-        return { kind: 'applied', hash: res.hash, ledger: res.ledger, resultXdr: res.result_xdr };
-      } catch (err) {
-        const p = problemOf(err);
-        const codes = p?.extras?.result_codes;
-        if (p && p.status === 400 && codes?.transaction) {
+        const { status: s, body } = await this.post(envelope);
+        status = s;
+        if (s === 200 && body.hash && body.ledger !== undefined && body.result_xdr) {
+          return { kind: 'applied', hash: body.hash, ledger: body.ledger, resultXdr: body.result_xdr };
+        }
+        const codes = body.extras?.result_codes;
+        if (s === 400 && codes?.transaction) {
           const code = codes.transaction === 'tx_fee_bump_inner_failed' && codes.inner_transaction
             ? codes.inner_transaction : codes.transaction;
           if (code === 'tx_failed') return { kind: 'failed', code, opCodes: codes.operations ?? [] };
@@ -341,14 +338,17 @@ export class Submitter {
           if (code === 'tx_insufficient_fee') return { kind: 'low_fee' };
           return { kind: 'rejected', code };
         }
-        // Timeout, 5xx or network error: the envelope may or may not be in a ledger.
-        this.opts.logger.warn({ hash, attempt, status: p?.status, err: (err as Error).message }, 'submission outcome unknown; checking the ledger');
-        const known = await this.lookup(hash);
-        if (known) return known;
-        if (await this.pastTimeBounds(maxTime)) return { kind: 'expired' };
-        if (this.closed) return { kind: 'abandoned' };
-        await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** attempt, 5000)));
+        error = `Horizon answered ${s}`;
+      } catch (err) {
+        error = (err as Error).message;
       }
+      // Timeout, 5xx or network error: the envelope may or may not be in a ledger.
+      this.opts.logger.warn({ hash, attempt, status, err: error }, 'submission outcome unknown; checking the ledger');
+      const known = await this.lookup(hash);
+      if (known) return known;
+      if (await this.pastTimeBounds(maxTime)) return { kind: 'expired' };
+      if (this.closed) return { kind: 'abandoned' };
+      await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** attempt, 5000)));
     }
   }
 
