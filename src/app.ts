@@ -53,8 +53,10 @@ export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; lo
   const creditLines = createCreditLineService({ db, ledger, keyring });
   const rebalancer = createRebalancer({ ledger, keyring, logger, delayMs: deps.rebalanceDelayMs });
   const byIssuer = new Map<string, string>();
+  const deliveries = createDeliveryService({ db, logger });
   const transfers = createTransferService({
     db, ledger, keyring, creditLines, rebalancer, logger,
+    onDeliveryReady: (d) => deliveries.remember(d),
     async loadParty(communityId, accountId) {
       const community = await communities.getById(communityId);
       if (isCommunityError(community)) throw new Error(`transfer refers to unknown community ${communityId}`);
@@ -81,7 +83,6 @@ export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; lo
     },
   });
   const reconciler = createReconciler({ db, ledger, keyring, accounts, transfers, rebalancer, logger });
-  const deliveries = createDeliveryService({ db, logger });
   // The other side refused a settled transfer for good: pay the payer back.
   deliveries.onRefused(async (d) => {
     if (!d.transferId) return;

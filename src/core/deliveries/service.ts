@@ -49,6 +49,13 @@ export async function insertDeliveries(trx: Trx, ds: NewDelivery[]): Promise<voi
   );
 }
 
+/** A delivery row read as JSON (to_jsonb in a statement that writes several tables). */
+export function deliveryFromJson(j: Record<string, unknown>): Delivery {
+  const d = Delivery.fromDatabaseJson(j);
+  for (const k of ['nextAttemptAt', 'createdAt', 'updatedAt'] as const) d[k] = new Date(d[k] as unknown as string);
+  return d;
+}
+
 export interface DeliveryService {
   /** Inside the caller's community transaction; a second one for the same transfer and kind is ignored. */
   enqueue(trx: Trx, d: NewDelivery): Promise<void>;
@@ -62,6 +69,11 @@ export interface DeliveryService {
    * right now is awaited, not attempted twice.
    */
   deliverNow(communityId: string, transferId: string, kind: string): Promise<Delivery | null>;
+  /**
+   * A delivery this process has just written with its transfer, now settled: a
+   * deliverNow for it attempts it without reading it back first.
+   */
+  remember(d: Delivery): void;
   forTransfer(communityId: string, transferId: string): Promise<Delivery[]>;
   /** Attempt every delivery that is due; resolves with how many were attempted. */
   runDue(): Promise<number>;
@@ -127,9 +139,30 @@ export function createDeliveryService(deps: { db: Database; logger: Logger }, op
   let loop: Promise<void> | null = null;
   let wakeUp: (() => void) | null = null;
 
+  /**
+   * Deliveries of transfers settled just now, never attempted, by kind and transfer. An
+   * attempt takes its entry out first, so a row found here is exactly as written: not
+   * attempted by the worker meanwhile. Bounded: one nobody asks for (left to the
+   * worker) ages out.
+   */
+  const fresh = new Map<string, Delivery>();
+  /** Ids attempted lately, so a row remembered after the worker got to it is not taken as fresh. */
+  const attempted = new Set<string>();
+  const FRESH_MAX = 10_000;
+  const freshKey = (kind: string, transferId: string | null) => `${kind}|${transferId}`;
+  const bound = (c: Map<string, unknown> | Set<string>) => {
+    for (const k of c.keys()) {
+      if (c.size <= FRESH_MAX) break;
+      c.delete(k); // the oldest first
+    }
+  };
+
   /** Attempts under way in this process, so the worker and deliverNow never overlap. */
   const inflight = new Map<string, Promise<Delivery>>();
   const attempt = (d: Delivery): Promise<Delivery> => {
+    fresh.delete(freshKey(d.kind, d.transferId));
+    attempted.add(d.id);
+    bound(attempted);
     const running = inflight.get(d.id);
     if (running) return running;
     const task = attemptOnce(d).finally(() => inflight.delete(d.id));
@@ -230,7 +263,14 @@ export function createDeliveryService(deps: { db: Database; logger: Logger }, op
     onRefused(listener) {
       refusedListeners.push(listener);
     },
+    remember(d) {
+      if (attempted.has(d.id)) return;
+      fresh.set(freshKey(d.kind, d.transferId), d);
+      bound(fresh);
+    },
     async deliverNow(communityId, transferId, kind) {
+      const known = fresh.get(freshKey(kind, transferId));
+      if (known && handlers.has(kind)) return attempt(known);
       const d = await findReady({ communityId, transferId, kind });
       if (!d) return null;
       if (d.state !== 'pending' || !handlers.has(kind)) return d;

@@ -15,9 +15,10 @@
  * expected state, switching community between rows (RLS admits one at a time), and if
  * any row is not where it should be, nothing is written.
  */
-import { Database, Trx } from '../../db/database';
+import { Database } from '../../db/database';
 import { acrossCommunities } from '../../db/group-commit';
-import { NewDelivery, insertDeliveries } from '../deliveries/service';
+import { Delivery } from '../deliveries/model';
+import { deliveryFromJson } from '../deliveries/service';
 import { Transfer, TransferState } from './model';
 
 /** The fields a grouped write may set. */
@@ -37,6 +38,11 @@ interface Pending {
  * the recordset alone it scans the whole table, and grows slower with every transfer.
  */
 const UPDATE_GROUP = `
+  with submission as (
+    insert into submissions (hash, envelope)
+    select s.hash, s.envelope from (select ?::text as hash, ?::text as envelope) s where s.hash is not null
+    on conflict (hash) do nothing
+  )
   update transfers t set
     state = coalesce(v.state, t.state),
     ledger_hash = coalesce(v.ledger_hash, t.ledger_hash),
@@ -57,6 +63,29 @@ const asRow = (p: Pending) => ({
   path: p.patch.path ?? null,
   from_states: p.from,
 });
+
+/**
+ * New transfers of one community and their deliveries, in one statement: the rows and
+ * each one's delivery travel as a JSON recordset; a key already taken inserts nothing
+ * (its transfer is read back by the caller). Each new row comes back with the delivery
+ * written for it, if any.
+ */
+const INSERT_GROUP = `
+  with v as (
+    select * from jsonb_to_recordset(?::jsonb) as v(community_id uuid, payee_community_id uuid, idempotency_key text, request_hash text,
+      payer_account_id uuid, payee_account_id uuid, amount bigint, meta text, d_kind text, d_target text, d_payload jsonb)
+  ), t as (
+    insert into transfers (community_id, payee_community_id, idempotency_key, request_hash, payer_account_id, payee_account_id, amount, meta)
+    select community_id, payee_community_id, idempotency_key, request_hash, payer_account_id, payee_account_id, amount, meta from v
+    on conflict (idempotency_key) do nothing
+    returning *
+  ), d as (
+    insert into deliveries (community_id, transfer_id, kind, target, payload)
+    select t.community_id, t.id, v.d_kind, v.d_target, v.d_payload from t join v using (idempotency_key) where v.d_kind is not null
+    on conflict (kind, transfer_id) where transfer_id is not null do nothing
+    returning *
+  )
+  select t.*, (select to_jsonb(d) from d where d.transfer_id = t.id) as new_delivery from t`;
 
 /** A new transfer as it is first written (snake_case columns, amounts as strings). */
 export interface NewTransferRow {
@@ -83,16 +112,32 @@ export interface GroupedWriter {
    * (null: the key belongs to another community's transfer). Requests arriving in the
    * same turn share one transaction.
    */
-  insertOrFind(row: NewTransferRow, delivery?: TransferDelivery): Promise<Transfer | null>;
+  insertOrFind(row: NewTransferRow, delivery?: TransferDelivery): Promise<Inserted>;
   /**
    * Patch `t` (expected in one of `from`) together with every other write of the same
-   * `group` made in this turn. `once` runs first in that transaction, once per group.
+   * `group` made in this turn; `submission`, the envelope about to be sent, is recorded
+   * in the same statement (once, whatever the group's size).
    */
-  write(group: string, t: Transfer, patch: TransferPatch, from: TransferState[], once?: (trx: Trx) => Promise<void>): Promise<Transfer>;
+  write(group: string, t: Transfer, patch: TransferPatch, from: TransferState[], submission?: Submission): Promise<Transfer>;
+}
+
+/**
+ * A transfer inserted (or found: t null when its key is another community's), and the
+ * delivery written with it if it is new and has one.
+ */
+export interface Inserted {
+  t: Transfer | null;
+  delivery: Delivery | null;
+}
+
+/** An envelope recorded before it is sent (recovery asks the ledger about it by hash). */
+export interface Submission {
+  hash: string;
+  envelope: string;
 }
 
 export function createGroupedWriter(db: Database): GroupedWriter {
-  const groups = new Map<string, { pending: Pending[]; once?: (trx: Trx) => Promise<void> }>();
+  const groups = new Map<string, { pending: Pending[]; submission?: Submission }>();
 
   const flush = async (key: string): Promise<void> => {
     const group = groups.get(key)!;
@@ -101,11 +146,14 @@ export function createGroupedWriter(db: Database): GroupedWriter {
       const byCommunity = new Map<string, Pending[]>();
       for (const p of group.pending) byCommunity.set(p.t.communityId, [...(byCommunity.get(p.t.communityId) ?? []), p]);
       const rows = await acrossCommunities(db, [...byCommunity.keys()], async (trx, enter) => {
-        await group.once?.(trx);
         const out = new Map<string, Transfer>();
+        let submission = group.submission;
         for (const [community, pending] of byCommunity) {
           await enter(community);
-          const { rows: updated } = await trx.raw(UPDATE_GROUP, [JSON.stringify(pending.map(asRow)), pending.map((p) => p.t.id)]);
+          const { rows: updated } = await trx.raw(UPDATE_GROUP, [
+            submission?.hash ?? null, submission?.envelope ?? null, JSON.stringify(pending.map(asRow)), pending.map((p) => p.t.id),
+          ]);
+          submission = undefined; // recorded with the first community's rows
           for (const r of updated as Array<Record<string, unknown>>) out.set(r.id as string, Transfer.fromDatabaseJson(r));
           const stale = pending.find((p) => !out.has(p.t.id));
           if (stale) throw new Error(`transfer ${stale.t.id} is no longer in state ${stale.from.join('/')}`);
@@ -118,32 +166,29 @@ export function createGroupedWriter(db: Database): GroupedWriter {
     }
   };
 
-  let inserts: Array<{ row: NewTransferRow; delivery?: TransferDelivery; done(r: Transfer | null | Error): void }> | null = null;
+  let inserts: Array<{ row: NewTransferRow; delivery?: TransferDelivery; done(r: Inserted | Error): void }> | null = null;
   const flushInserts = async (): Promise<void> => {
     const batch = inserts!;
     inserts = null;
     try {
-      const byCommunity = new Map<string, NewTransferRow[]>();
-      const deliveryOf = new Map<string, TransferDelivery>();
+      const byCommunity = new Map<string, Array<Record<string, unknown>>>();
       for (const { row, delivery } of batch) {
-        byCommunity.set(row.community_id, [...(byCommunity.get(row.community_id) ?? []), row]);
-        if (delivery) deliveryOf.set(row.idempotency_key, delivery);
+        // The delivery goes only with a row that is new: a repeated request finds its own there.
+        const v = { ...row, d_kind: delivery?.kind ?? null, d_target: delivery?.target ?? null, d_payload: delivery?.payload ?? null };
+        byCommunity.set(row.community_id, [...(byCommunity.get(row.community_id) ?? []), v]);
       }
+      const created = new Map<string, Delivery>();
       const found = await acrossCommunities(db, [...byCommunity.keys()], async (trx, enter) => {
         const out = new Map<string, Transfer>();
         for (const [community, rows] of byCommunity) {
           await enter(community);
-          const inserted = await trx('transfers').insert(rows).onConflict('idempotency_key').ignore().returning('*');
-          const deliveries: NewDelivery[] = [];
-          for (const r of inserted) {
+          const { rows: inserted } = await trx.raw(INSERT_GROUP, [JSON.stringify(rows)]);
+          for (const { new_delivery: d, ...r } of inserted as Array<Record<string, unknown>>) {
             const t = Transfer.fromDatabaseJson(r);
             out.set(t.idempotencyKey, t);
-            // Only with the row that is new: a repeated request finds its delivery already there.
-            const d = deliveryOf.get(t.idempotencyKey);
-            if (d) deliveries.push({ ...d, communityId: t.communityId, transferId: t.id });
+            if (d) created.set(t.id, deliveryFromJson(d as Record<string, unknown>));
           }
-          await insertDeliveries(trx, deliveries);
-          const missing = rows.map((r) => r.idempotency_key).filter((k) => !out.has(k));
+          const missing = rows.map((r) => r.idempotency_key as string).filter((k) => !out.has(k));
           if (missing.length > 0) {
             for (const r of await trx('transfers').whereIn('idempotency_key', missing)) {
               out.set(r.idempotency_key as string, Transfer.fromDatabaseJson(r));
@@ -152,7 +197,10 @@ export function createGroupedWriter(db: Database): GroupedWriter {
         }
         return out;
       });
-      for (const b of batch) b.done(found.get(b.row.idempotency_key) ?? null);
+      for (const b of batch) {
+        const t = found.get(b.row.idempotency_key) ?? null;
+        b.done({ t, delivery: (t && created.get(t.id)) ?? null });
+      }
     } catch (err) {
       for (const b of batch) b.done(err as Error);
     }
@@ -169,11 +217,11 @@ export function createGroupedWriter(db: Database): GroupedWriter {
       });
     },
 
-    write(key, t, patch, from, once) {
+    write(key, t, patch, from, submission) {
       return new Promise((resolve, reject) => {
         let group = groups.get(key);
         if (!group) {
-          group = { pending: [], once };
+          group = { pending: [], submission };
           groups.set(key, group);
           // Every write of the group arrives in this turn (see above): flush on the next.
           setImmediate(() => void flush(key));

@@ -14,6 +14,7 @@
 import crypto from 'node:crypto';
 import { Database } from '../../db/database';
 import { TransferDelivery, createGroupedWriter } from './grouped-writes';
+import { Delivery } from '../deliveries/model';
 import { insertDelivery } from '../deliveries/service';
 import { Logger } from '../../logger';
 import { Keyring } from '../keys';
@@ -98,6 +99,12 @@ export function createTransferService(deps: {
   loadParty(communityId: string, accountId: string): Promise<Party>;
   loadCommunity(id: string): Promise<Community>;
   communityByExternalIssuer(publicKey: string): Promise<Community | null>;
+  /**
+   * The delivery written with a new transfer, once the transfer is settled: a protocol
+   * that answers its caller with the other side's answer then sends it without
+   * reading back what was just written.
+   */
+  onDeliveryReady?: (d: Delivery) => void;
 }): TransferService {
   const { db, ledger, keyring, creditLines, rebalancer, logger } = deps;
   /** One task per transfer in this process: a retry joins the task already running. */
@@ -217,8 +224,7 @@ export function createTransferService(deps: {
     let current = t;
     const result = await ledger.pay(orderFor(t, payer, payee, sendMax, path), keyring.lookup(payer.community.id), async (s) => {
       // Recorded before the envelope is sent: the envelope once, each transfer's hash.
-      current = await grouped.write(s.hash, current, { state: 'submitted', ledgerHash: s.hash, sendMax, sourceAmount: sendMax, path },
-        UNSETTLED, async (trx) => { await trx('submissions').insert({ hash: s.hash, envelope: s.envelope }).onConflict('hash').ignore(); });
+      current = await grouped.write(s.hash, current, { state: 'submitted', ledgerHash: s.hash, sendMax, sourceAmount: sendMax, path }, UNSETTLED, s);
     });
     if (isLedgerError(result)) {
       routes.delete(routeKey(payer, payee)); // the route may be full or re-priced: search again next time
@@ -288,7 +294,7 @@ export function createTransferService(deps: {
       if (req.payer.community.ledgerStatus !== 'ready' || req.payee.community.ledgerStatus !== 'ready') return TransferError.NotReady;
       const hash = requestHash(req);
       // Insert, or find the transfer an earlier request with this key created.
-      const t = await grouped.insertOrFind({
+      const { t, delivery } = await grouped.insertOrFind({
         community_id: req.payer.community.id, payee_community_id: req.payee.community.id,
         idempotency_key: req.idempotencyKey, request_hash: hash,
         payer_account_id: req.payer.account.id, payee_account_id: req.payee.account.id,
@@ -297,7 +303,9 @@ export function createTransferService(deps: {
       if (!t) return TransferError.IdempotencyConflict; // the key belongs to another community's transfer
       if (t.requestHash !== hash) return TransferError.IdempotencyConflict;
       if (FINAL_STATES.includes(t.state)) return t;
-      return run(t, { payer: req.payer, payee: req.payee });
+      const done = await run(t, { payer: req.payer, payee: req.payee });
+      if (delivery && done.state === 'settled') deps.onDeliveryReady?.(delivery);
+      return done;
     },
 
     async record(req) {
