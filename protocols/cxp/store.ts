@@ -7,7 +7,7 @@
  */
 import crypto from 'node:crypto';
 import { Database, Trx } from '../../src/db/database';
-import { acrossCommunities, byCommunity, groupCommit } from '../../src/db/group-commit';
+import { byCommunity, groupCommit } from '../../src/db/group-commit';
 import { BaseModel } from '../../src/db/model';
 import { Keyring } from '../../src/core/keys';
 import { Redacted } from '../../src/vault/redacted';
@@ -154,30 +154,34 @@ function createExchangeStore(deps: { db: Database; keyring: Keyring }): Exchange
    * nonce the busiest write of a try. Each caller still learns, before it goes on,
    * whether its own nonce was new.
    */
-  const writeNonce = groupCommit<Nonce, boolean>((batch) => {
+  const writeNonce = groupCommit<Nonce, boolean>(async (batch) => {
     // Expired nonces are swept now and then, in the same transaction.
     const sweep = (nonceWrites += batch.length) >= 200;
     if (sweep) nonceWrites = 0;
-    const groups = byCommunity(batch);
-    return acrossCommunities(db, [...groups.keys()], async (trx, enter) => {
-      const fresh = new Set<Nonce>();
-      for (const [communityId, writes] of groups) {
-        await enter(communityId);
-        if (sweep) await trx.raw('delete from cxp_nonces where community_id = ? and expires_at < now()', [communityId]);
-        // The same nonce twice in one group: the first is the request, the second its replay.
-        const first = new Map<string, Nonce>();
-        for (const w of writes) if (!first.has(`${w.nonce}\u0000${w.ts}`)) first.set(`${w.nonce}\u0000${w.ts}`, w);
-        const { rows: inserted } = await trx.raw(
-          `insert into cxp_nonces (community_id, nonce, ts, expires_at)
-           select ?::uuid, v.nonce, v.ts, to_timestamp(v.expires_at)
-             from jsonb_to_recordset(?::jsonb) as v(nonce text, ts bigint, expires_at bigint)
-           on conflict do nothing returning nonce, ts`,
-          [communityId, JSON.stringify([...first.values()].map((w) => ({ nonce: w.nonce, ts: w.ts, expires_at: w.expiresAt })))],
-        );
-        for (const r of inserted as Array<{ nonce: string; ts: string | number }>) fresh.add(first.get(`${r.nonce}\u0000${Number(r.ts)}`)!);
-      }
-      return batch.map((n) => fresh.has(n));
+    const groups = [...byCommunity(batch)].map(([communityId, writes]) => {
+      // The same nonce twice in one group: the first is the request, the second its replay.
+      const first = new Map<string, Nonce>();
+      for (const w of writes) if (!first.has(`${w.nonce}\u0000${w.ts}`)) first.set(`${w.nonce}\u0000${w.ts}`, w);
+      return { communityId, first };
     });
+    // One round trip for the group, all communities: see one-trip.ts.
+    const results = await db.trip(groups.flatMap(({ communityId, first }) => [
+      ...(sweep ? [{ communityId, sql: 'delete from cxp_nonces where community_id = ?::uuid and expires_at < now()', bindings: [communityId] }] : []),
+      {
+        communityId,
+        sql: `insert into cxp_nonces (community_id, nonce, ts, expires_at)
+              select ?::uuid, v.nonce, v.ts, to_timestamp(v.expires_at)
+                from jsonb_to_recordset(?::jsonb) as v(nonce text, ts bigint, expires_at bigint)
+              on conflict do nothing returning nonce, ts`,
+        bindings: [communityId, JSON.stringify([...first.values()].map((w) => ({ nonce: w.nonce, ts: w.ts, expires_at: w.expiresAt })))],
+      },
+    ]));
+    const fresh = new Set<Nonce>();
+    groups.forEach(({ first }, i) => {
+      const inserted = results[sweep ? 2 * i + 1 : i] as Array<{ nonce: string; ts: string | number }>;
+      for (const r of inserted) fresh.add(first.get(`${r.nonce}\u0000${Number(r.ts)}`)!);
+    });
+    return batch.map((n) => fresh.has(n));
   });
 
   const store: ExchangeStore = {

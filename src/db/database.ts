@@ -8,6 +8,7 @@ import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import { APP_ROLE, COMMUNITY_SETTING } from './rls';
 import { EmbeddedPostgres, runningEmbeddedPostgres, startEmbeddedPostgres } from './embedded';
+import { Rows, Step, oneTrip } from './one-trip';
 import { ScopedConfig, ScopedPgClient } from './scoped-client';
 
 export type Trx = Knex.Transaction;
@@ -22,6 +23,11 @@ export interface Database {
   hub<T>(fn: (trx: Trx) => Promise<T>): Promise<T>;
   /** Community work as APP_ROLE; RLS admits only this community's rows. */
   community<T>(communityId: string, fn: (trx: Trx) => Promise<T>): Promise<T>;
+  /**
+   * Statements known in advance, each as APP_ROLE for its community, in one round trip
+   * and one transaction (see one-trip.ts); the rows of each.
+   */
+  trip(steps: Step[]): Promise<Rows[]>;
   migrate(): Promise<string[]>;
   /**
    * Routine upkeep. PGlite is single-user PostgreSQL and has no autovacuum: without
@@ -94,6 +100,7 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
       if (!/^[0-9a-f-]{36}$/i.test(communityId)) throw new Error(`not a community id: ${communityId}`);
       return scoped(communityId, fn);
     },
+    trip: (steps) => oneTrip(owner, steps),
     async migrate() {
       const [, applied] = (await owner.migrate.latest()) as [number, string[]];
       return applied;

@@ -171,23 +171,21 @@ export function createDeliveryService(deps: { db: Database; logger: Logger }, op
   };
 
   /** The outcomes of attempts, written in groups (see group-commit.ts). */
-  const writeOutcome = groupCommit<{ d: Delivery; patch: DeliveryPatch; acknowledged: boolean }, Delivery>((items) => {
-    const groups = byCommunity(items.map((i) => ({ ...i, communityId: i.d.communityId })));
-    return acrossCommunities(db, [...groups.keys()], async (trx, enter) => {
-      const rows = new Map<string, Delivery>();
-      for (const [communityId, group] of groups) {
-        await enter(communityId);
-        const values = group.map(({ d, patch }) => ({
-          id: d.id, state: patch.state ?? null, attempts: patch.attempts, last_error: patch.lastError,
-          has_result: 'result' in patch, result: patch.result ?? null, next_attempt_at: patch.nextAttemptAt?.toISOString() ?? null,
-        }));
-        const ids = group.map((i) => i.d.id);
-        const acknowledged = group.filter((i) => i.acknowledged && i.d.transferId).map((i) => i.d.transferId!);
-        const { rows: updated } = await trx.raw(PATCH_GROUP, [JSON.stringify(values), ids, acknowledged, ids]);
-        for (const r of updated as Array<Record<string, unknown>>) rows.set(r.id as string, Delivery.fromDatabaseJson(r));
-      }
-      return items.map((i) => rows.get(i.d.id) ?? new Error(`delivery ${i.d.id} is gone`));
-    });
+  const writeOutcome = groupCommit<{ d: Delivery; patch: DeliveryPatch; acknowledged: boolean }, Delivery>(async (items) => {
+    const groups = [...byCommunity(items.map((i) => ({ ...i, communityId: i.d.communityId })))];
+    // One round trip for the group, all communities (one-trip.ts).
+    const results = await db.trip(groups.map(([communityId, group]) => {
+      const values = group.map(({ d, patch }) => ({
+        id: d.id, state: patch.state ?? null, attempts: patch.attempts, last_error: patch.lastError,
+        has_result: 'result' in patch, result: patch.result ?? null, next_attempt_at: patch.nextAttemptAt?.toISOString() ?? null,
+      }));
+      const ids = group.map((i) => i.d.id);
+      const acknowledged = group.filter((i) => i.acknowledged && i.d.transferId).map((i) => i.d.transferId!);
+      return { communityId, sql: PATCH_GROUP, bindings: [JSON.stringify(values), ids, acknowledged, ids] };
+    }));
+    const rows = new Map<string, Delivery>();
+    for (const updated of results) for (const r of updated) rows.set(r.id as string, Delivery.fromDatabaseJson(r));
+    return items.map((i) => rows.get(i.d.id) ?? new Error(`delivery ${i.d.id} is gone`));
   });
 
   const attemptOnce = async (d: Delivery): Promise<Delivery> => {

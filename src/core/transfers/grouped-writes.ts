@@ -177,26 +177,26 @@ export function createGroupedWriter(db: Database): GroupedWriter {
         const v = { ...row, d_kind: delivery?.kind ?? null, d_target: delivery?.target ?? null, d_payload: delivery?.payload ?? null };
         byCommunity.set(row.community_id, [...(byCommunity.get(row.community_id) ?? []), v]);
       }
+      // One round trip for the group, all communities (one-trip.ts).
+      const groups = [...byCommunity];
+      const results = await db.trip(groups.map(([communityId, rows]) => ({ communityId, sql: INSERT_GROUP, bindings: [JSON.stringify(rows)] })));
+      const found = new Map<string, Transfer>();
       const created = new Map<string, Delivery>();
-      const found = await acrossCommunities(db, [...byCommunity.keys()], async (trx, enter) => {
-        const out = new Map<string, Transfer>();
-        for (const [community, rows] of byCommunity) {
-          await enter(community);
-          const { rows: inserted } = await trx.raw(INSERT_GROUP, [JSON.stringify(rows)]);
-          for (const { new_delivery: d, ...r } of inserted as Array<Record<string, unknown>>) {
-            const t = Transfer.fromDatabaseJson(r);
-            out.set(t.idempotencyKey, t);
-            if (d) created.set(t.id, deliveryFromJson(d as Record<string, unknown>));
-          }
-          const missing = rows.map((r) => r.idempotency_key as string).filter((k) => !out.has(k));
-          if (missing.length > 0) {
-            for (const r of await trx('transfers').whereIn('idempotency_key', missing)) {
-              out.set(r.idempotency_key as string, Transfer.fromDatabaseJson(r));
-            }
-          }
+      for (const inserted of results) {
+        for (const { new_delivery: d, ...r } of inserted) {
+          const t = Transfer.fromDatabaseJson(r);
+          found.set(t.idempotencyKey, t);
+          if (d) created.set(t.id, deliveryFromJson(d as Record<string, unknown>));
         }
-        return out;
-      });
+      }
+      // Keys already taken (a repeated request): their transfers, as they are now.
+      for (const [communityId, rows] of groups) {
+        const missing = rows.map((r) => r.idempotency_key as string).filter((k) => !found.has(k));
+        if (missing.length === 0) continue;
+        for (const r of await db.community(communityId, (trx) => trx('transfers').whereIn('idempotency_key', missing))) {
+          found.set(r.idempotency_key as string, Transfer.fromDatabaseJson(r));
+        }
+      }
       for (const b of batch) {
         const t = found.get(b.row.idempotency_key) ?? null;
         b.done({ t, delivery: (t && created.get(t.id)) ?? null });
