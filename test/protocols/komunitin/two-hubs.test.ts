@@ -249,6 +249,15 @@ describe('Komunitin protocol between two hub processes', function () {
     const third = await ask('1');
     assert.equal(third.state, 'committed');
     assert.equal(Number(await balance(a, 'AAA1', 'AAA1-M2')) - before, 4);
+
+    // Policy: paid at once only when the requester's currency (or account) is listed.
+    const listing = async (whitelist: string[]) =>
+      assert.equal((await b.gov('PUT', '/communities/BBB1/komunitin/policy', { acceptRequests: 'whitelist', whitelist })).status, 200);
+    await listing(['https://elsewhere.example/XXX1/currency']);
+    assert.equal((await ask('1')).state, 'pending');
+    await listing([`${a.url}/AAA1/currency`]);
+    assert.equal((await ask('1')).state, 'committed');
+    assert.equal(Number(await balance(a, 'AAA1', 'AAA1-M2')) - before, 5);
   });
 
   it('notifies a payee hub that is down once it is back, exactly once, across a restart of the payer hub', async () => {
