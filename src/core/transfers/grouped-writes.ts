@@ -16,7 +16,6 @@
  * any row is not where it should be, nothing is written.
  */
 import { Database } from '../../db/database';
-import { acrossCommunities } from '../../db/group-commit';
 import { Delivery } from '../deliveries/model';
 import { deliveryFromJson } from '../deliveries/service';
 import { Transfer, TransferState } from './model';
@@ -32,27 +31,16 @@ interface Pending {
 }
 
 /**
- * One UPDATE for a whole group of one community: the rows travel as a JSON recordset,
- * each compare-and-set on its own expected states. Unset fields keep their value. The
- * ids also come as an array so the planner finds the rows by primary key: joined with
- * the recordset alone it scans the whole table, and grows slower with every transfer.
+ * A whole group of one community in one statement: patch_transfers (see its migration)
+ * updates the rows, which travel as a JSON recordset, each compare-and-set on its own
+ * expected states (unset fields keep their value), and raises unless every row was
+ * where it was expected. The ids also come as an array so the planner finds the rows by
+ * primary key: joined with the recordset alone it scans the whole table.
  */
-const UPDATE_GROUP = `
-  with submission as (
-    insert into submissions (hash, envelope)
-    select s.hash, s.envelope from (select ?::text as hash, ?::text as envelope) s where s.hash is not null
-    on conflict (hash) do nothing
-  )
-  update transfers t set
-    state = coalesce(v.state, t.state),
-    ledger_hash = coalesce(v.ledger_hash, t.ledger_hash),
-    send_max = coalesce(v.send_max, t.send_max),
-    source_amount = coalesce(v.source_amount, t.source_amount),
-    path = coalesce(v.path, t.path),
-    updated_at = now()
-  from jsonb_to_recordset(?::jsonb) as v(id uuid, state text, ledger_hash text, send_max bigint, source_amount bigint, path jsonb, from_states text[])
-  where t.id = any(?::uuid[]) and t.id = v.id and t.state = any(v.from_states)
-  returning t.*`;
+const PATCH_GROUP = 'select * from patch_transfers(?::jsonb, ?::uuid[])';
+
+/** The envelope about to be sent, recorded in the same trip as its transfers' state. */
+const RECORD_SUBMISSION = 'insert into submissions (hash, envelope) values (?, ?) on conflict (hash) do nothing';
 
 const asRow = (p: Pending) => ({
   id: p.t.id,
@@ -145,22 +133,20 @@ export function createGroupedWriter(db: Database): GroupedWriter {
     try {
       const byCommunity = new Map<string, Pending[]>();
       for (const p of group.pending) byCommunity.set(p.t.communityId, [...(byCommunity.get(p.t.communityId) ?? []), p]);
-      const rows = await acrossCommunities(db, [...byCommunity.keys()], async (trx, enter) => {
-        const out = new Map<string, Transfer>();
-        let submission = group.submission;
-        for (const [community, pending] of byCommunity) {
-          await enter(community);
-          const { rows: updated } = await trx.raw(UPDATE_GROUP, [
-            submission?.hash ?? null, submission?.envelope ?? null, JSON.stringify(pending.map(asRow)), pending.map((p) => p.t.id),
-          ]);
-          submission = undefined; // recorded with the first community's rows
-          for (const r of updated as Array<Record<string, unknown>>) out.set(r.id as string, Transfer.fromDatabaseJson(r));
-          const stale = pending.find((p) => !out.has(p.t.id));
-          if (stale) throw new Error(`transfer ${stale.t.id} is no longer in state ${stale.from.join('/')}`);
-        }
-        return out;
-      });
-      for (const p of group.pending) p.done(rows.get(p.t.id)!);
+      // One round trip, one transaction (one-trip.ts): a stale row anywhere undoes it all.
+      const groups = [...byCommunity];
+      const submission = group.submission
+        ? [{ communityId: groups[0][0], sql: RECORD_SUBMISSION, bindings: [group.submission.hash, group.submission.envelope] }]
+        : [];
+      const results = await db.trip([
+        ...submission,
+        ...groups.map(([communityId, pending]) => ({
+          communityId, sql: PATCH_GROUP, bindings: [JSON.stringify(pending.map(asRow)), pending.map((p) => p.t.id)],
+        })),
+      ]);
+      const rows = new Map<string, Transfer>();
+      for (const updated of results.slice(submission.length)) for (const r of updated) rows.set(r.id as string, Transfer.fromDatabaseJson(r));
+      for (const p of group.pending) p.done(rows.get(p.t.id) ?? new Error(`transfer ${p.t.id} was not written`));
     } catch (err) {
       for (const p of group.pending) p.done(err as Error);
     }
