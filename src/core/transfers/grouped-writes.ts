@@ -104,7 +104,7 @@ export interface GroupedWriter {
   /**
    * Patch `t` (expected in one of `from`) together with every other write of the same
    * `group` made in this turn; `submission`, the envelope about to be sent, is recorded
-   * in the same statement (once, whatever the group's size).
+   * in the same transaction (once, whatever the group's size).
    */
   write(group: string, t: Transfer, patch: TransferPatch, from: TransferState[], submission?: Submission): Promise<Transfer>;
 }
