@@ -14,6 +14,7 @@ import { loadConfig } from '../../../src/config';
 import { createLogger } from '../../../src/logger';
 import { Redacted } from '../../../src/vault/redacted';
 import { TestNetwork, startTestNetwork } from '../../devnet/harness';
+import { startFakeExchange } from '../cxp/helpers';
 import { HubProcess, hubProcess } from './hubs';
 
 const JSONAPI = 'application/vnd.api+json';
@@ -258,6 +259,33 @@ describe('Komunitin protocol between two hub processes', function () {
     await listing([`${a.url}/AAA1/currency`]);
     assert.equal((await ask('1')).state, 'committed');
     assert.equal(Number(await balance(a, 'AAA1', 'AAA1-M2')) - before, 5);
+  });
+
+  it('a payment to a member of a CXP exchange mirrored on hub B is relayed onward to the exchange, Hawk-signed', async () => {
+    const ex = await startFakeExchange();
+    try {
+      const approved = await b.gov('POST', '/exchanges', { code: 'LETB', name: 'Town LETS', uri: ex.uri, creditLimit: '100', maxBalance: '100' });
+      assert.equal(approved.status, 201, JSON.stringify(approved.body));
+      ex.creds = approved.body.hawk;
+      // The exchange accepts AAA1's HOUR (hub B knows AAA1 as a peer); hub A trusts the exchange's currency.
+      assert.equal((await b.gov('PUT', '/communities/LETB/credit-lines/AAA1', { limit: '50' })).status, 200);
+      assert.equal((await a.gov('POST', '/komunitin/peers', { url: `${b.url}/LETB/currency` })).status, 200);
+      const member = await (await fetch(`${b.url}/LETB/accounts/alice`)).json() as any;
+      assert.equal(member.data.attributes.code, 'alice');
+
+      const r = await a.gov('POST', '/communities/AAA1/komunitin/payments', { account: 'AAA1-M1', to: `${b.url}/LETB/accounts/alice`, amount: '3', description: 'bread' });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      assert.equal(r.body.state, 'committed');
+      const relayed = await until('the exchange to write the payment', async () => [...ex.written.values()][0]);
+      assert.deepEqual([relayed.payee, Number(relayed.quantity), relayed.description, relayed.really], ['alice', 3, 'bread', true]);
+      assert.equal(relayed.dest_url, ex.uri.replace(/^https?:\/\//, '')); // exchanges are named by URI without scheme
+      // Recorded once by hub B, on the exchange's import-export account (its members' virtual customer).
+      assert.equal(Number(await balance(b, 'LETB', 'IMPORT-EXPORT')), 3);
+      assert.equal(ex.written.size, 1);
+      assert.equal(ex.unauthenticated, 0);
+    } finally {
+      await ex.stop();
+    }
   });
 
   it('notifies a payee hub that is down once it is back, exactly once, across a restart of the payer hub', async () => {
