@@ -17,6 +17,7 @@ import { Rebalancer, createRebalancer } from './core/rebalancer';
 import { Reconciler, createReconciler } from './core/reconcile';
 import { DeliveryService, createDeliveryService } from './core/deliveries/service';
 import { OnwardRegistry, createOnwardRegistry } from './core/deliveries/onward';
+import { RemotePayees, createRemotePayees } from './core/transfers/remote-payees';
 import { Keyring, createKeyring } from './core/keys';
 import { Ledger } from './core/ledger';
 import { isCommunityError } from './core/communities/errors';
@@ -42,6 +43,8 @@ export interface Core {
   deliveries: DeliveryService;
   /** How a payment is delivered onward to a mirror community's exchange, by community kind. */
   onward: OnwardRegistry;
+  /** Accounts on other servers a payment may name, found by the protocol that reaches them. */
+  remotePayees: RemotePayees;
 }
 
 /** The domain services over a database, vault and ledger (also what tests build). */
@@ -90,7 +93,8 @@ export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; lo
     if (t) await transfers.compensate(t, d.lastError ?? 'refused by the other side');
   });
   const onward = createOnwardRegistry();
-  return { keyring, accounts, communities, creditLines, transfers, rebalancer, reconciler, deliveries, onward };
+  const remotePayees = createRemotePayees();
+  return { keyring, accounts, communities, creditLines, transfers, rebalancer, reconciler, deliveries, onward, remotePayees };
 }
 
 /** The hub's own keys (sponsor, channels), sealed in the vault under the master key. */

@@ -15,6 +15,7 @@ import { IMPORT_EXPORT_CODE } from '../../src/core/communities/service';
 import { LedgerError, isLedgerError } from '../../src/core/ledger';
 import { isTransferError } from '../../src/core/transfers/errors';
 import { Transfer } from '../../src/core/transfers/model';
+import { RemotePayee, RemotePayeeError, isRemotePayeeError } from '../../src/core/transfers/remote-payees';
 import { Party } from '../../src/core/transfers/service';
 import { RELAY_KIND, RelayClient, RelayMessage, RelayPayload, relayTarget } from './client';
 import { CxpFailure, invalidField, pending, transferFailure } from './errors';
@@ -59,8 +60,11 @@ export interface TryReplyData {
   state: 'quoted' | 'settled' | 'delivered';
 }
 
-/** Where a try goes: another exchange (relayed) or a member of a community hosted here. */
-type Destination = { payee: Party; exchange: CxpExchange | null };
+/**
+ * Where a try goes: another exchange (relayed), a member of a community hosted here, or
+ * an account on a peer server another protocol reaches (told by that protocol).
+ */
+type Destination = { payee: Party; exchange: CxpExchange | null; remote?: RemotePayee };
 
 export interface CxpService {
   unknownHandshake(): HandshakeReplyData;
@@ -82,7 +86,7 @@ export interface CxpService {
 const ZERO = new Decimal(0n);
 
 export function createCxpService(deps: ProtocolDeps & { store: ExchangeStore; relay: RelayClient }): CxpService {
-  const { store, relay, communities, accounts, transfers, deliveries, creditLines, logger } = deps;
+  const { store, relay, communities, accounts, transfers, deliveries, creditLines, remotePayees, logger } = deps;
   const hubKey = () => uriKey(deps.publicUrl());
 
   const community = async (id: string): Promise<Community> => {
@@ -129,7 +133,10 @@ export function createCxpService(deps: ProtocolDeps & { store: ExchangeStore; re
     await store.patch(ex.communityId, { ticks });
   };
 
-  /** Where dest_url points: an exchange of the circle, or <hub>/<CODE> for a hosted community. */
+  /**
+   * Where dest_url points: an exchange of the circle, <hub>/<CODE> for a hosted
+   * community, or a registered peer server's currency (an account on a Komunitin server).
+   */
   const destination = async (ex: CxpExchange, t: Pick<TryInput, 'dest_url' | 'payee'>): Promise<Destination> => {
     const key = uriKey(t.dest_url);
     if (key === ex.uriKey) throw invalidField('dest_url', `${t.dest_url} is your own exchange: trade inside it locally`);
@@ -145,6 +152,10 @@ export function createCxpService(deps: ProtocolDeps & { store: ExchangeStore; re
         return { payee: { community: c, account: a as Account }, exchange: null };
       }
     }
+    const remote = await remotePayees.find({ server: t.dest_url, payee: t.payee.trim() });
+    if (!isRemotePayeeError(remote)) return { payee: remote.payee, exchange: null, remote };
+    if (remote === RemotePayeeError.UnknownAccount) throw new CxpFailure(28, { '@account': t.payee });
+    if (remote === RemotePayeeError.Unreachable) throw new CxpFailure(27, { '@message': `${t.dest_url} could not be reached; repeat this request later` });
     throw new CxpFailure(26, { '@server': t.dest_url });
   };
 
@@ -249,6 +260,7 @@ export function createCxpService(deps: ProtocolDeps & { store: ExchangeStore; re
         out[other.uriKey] = other.title;
       }
       for (const c of all) if (c.kind === 'hosted' && c.status === 'active') out[`${hubKey()}/${c.code.toLowerCase()}`] = c.name;
+      for (const r of await remotePayees.servers()) out[uriKey(r.server)] = r.name;
       return out;
     },
 
@@ -302,7 +314,8 @@ export function createCxpService(deps: ProtocolDeps & { store: ExchangeStore; re
       if (payer.community.status === 'blocked' || payer.account.status === 'blocked') throw new CxpFailure(16);
       if (uriKey(t.src_url) !== ex.uriKey) throw invalidField('src_url', `${t.src_url} is not the exchange this key belongs to (${ex.uriKey})`);
       const dest = await destination(ex, t);
-      const amount = hourToLocal(t.quantity, dest.payee.community);
+      // A peer server states amounts at its own scale: pay what it can state exactly.
+      const amount = dest.remote ? dest.remote.exact(hourToLocal(t.quantity, dest.payee.community)) : hourToLocal(t.quantity, dest.payee.community);
       if (amount <= 0n) throw new CxpFailure(12, { '@fieldname': 'quantity', '@rel': '>', '@value': `${decimalText(t.quantity)} (less than the smallest unit of the payee's currency)` });
       const key = `cxp|${payer.community.code}|${t.temp_id}`;
       // The request hash covers the meta: the same temp_id with another payload is refused.
@@ -339,12 +352,17 @@ export function createCxpService(deps: ProtocolDeps & { store: ExchangeStore; re
         kind: RELAY_KIND,
         target: relayTarget(dest.exchange),
         payload: { exchange: dest.exchange.communityId, message: { ...relayFields(t), really: true } } satisfies RelayPayload,
-      } : undefined;
+      } : dest.remote
+        ? await dest.remote.delivery({ payer, payerRef: t.payer, amount, description: t.description, reference: key })
+        : undefined;
       const settled = await transfers.settle({ idempotencyKey: key, payer, payee: dest.payee, amount, meta, delivery });
       if (isTransferError(settled)) throw transferFailure(settled, { payerBlocked: false });
       if (!ex.firstTradeAt && (settled.state === 'settled' || settled.state === 'delivered')) {
         await store.patch(ex.communityId, { firstTradeAt: new Date() }).catch(() => undefined);
       }
+      // A peer server learns of it from the outbox at once; the ledger already says it is
+      // paid, so the answer does not wait for that server (Komunitin's notify is a courtesy).
+      if (dest.remote) deliveries.wake();
       return outcome(ex, settled, dest, reply);
     },
 

@@ -8,6 +8,7 @@ import { Database } from '../../src/db/database';
 import { Protocol, ProtocolDeps } from '../index';
 import { createOutbound } from './client';
 import { JustSettled, deliveryHandlers } from './notify';
+import { komunitinPayees } from './payees';
 import { PeerDirectory, createPeerDirectory } from './peers';
 import { TransferStore, createTransferStore } from './requests';
 import { komunitinRouter } from './routes';
@@ -43,6 +44,7 @@ export function createKomunitin(deps: ProtocolDeps): Protocol {
   const handlers = deliveryHandlers(deps, outbound, justSettled);
   deps.deliveries.register(NOTIFY, handlers.notify);
   deps.deliveries.register(UPDATE, handlers.update);
+  deps.remotePayees.register(komunitinPayees(deps, peers));
   running.set(deps.db, { service, store, peers, deps });
   return {
     name: 'komunitin',

@@ -14,7 +14,7 @@ import { loadConfig } from '../../../src/config';
 import { createLogger } from '../../../src/logger';
 import { Redacted } from '../../../src/vault/redacted';
 import { TestNetwork, startTestNetwork } from '../../devnet/harness';
-import { startFakeExchange } from '../cxp/helpers';
+import { cxpClient, startFakeExchange } from '../cxp/helpers';
 import { HubProcess, hubProcess } from './hubs';
 
 const JSONAPI = 'application/vnd.api+json';
@@ -286,6 +286,43 @@ describe('Komunitin protocol between two hub processes', function () {
     } finally {
       await ex.stop();
     }
+  });
+
+  it('a CXP exchange on hub A pays an account on hub B, a Komunitin server: settled once, notified, recorded by B', async () => {
+    const approved = await a.gov('POST', '/exchanges', { code: 'LETA', name: 'Town LETS', uri: 'https://lets-a.example/town', creditLimit: '100', maxBalance: '100' });
+    assert.equal(approved.status, 201, JSON.stringify(approved.body));
+    const client = cxpClient(a.url, approved.body.hawk);
+    // Hub B's community accepts the exchange's HOUR (its currency served by hub A, as Komunitin).
+    const peer = await b.gov('POST', '/komunitin/peers', { url: `${a.url}/LETA/currency` });
+    assert.equal(peer.status, 200, JSON.stringify(peer.body));
+    assert.equal((await b.gov('PUT', `/communities/BBB1/credit-lines/${peer.body.code}`, { limit: '100' })).status, 200);
+    // The exchange finds hub B's currency among the destinations (peers hub A registered).
+    const dest = `${b.url}/BBB1`;
+    assert.equal((await client.clients()).body[dest.replace(/^http:\/\//, '').toLowerCase()], 'Community BBB1');
+
+    const before = Number(await balance(b, 'BBB1', 'BBB1-M1'));
+    const body = {
+      payer: 'ann@lets-a.example', payer_url: 'lets-a.example/town/user/3', payee: 'BBB1-M1', payee_url: dest,
+      src_url: 'lets-a.example/town', dest_url: dest, quantity: 2, description: 'honey', really: true, temp_id: 'to-komunitin-1',
+    };
+    const quote = await client.try({ ...body, really: false });
+    assert.deepEqual([quote.status, quote.body.state], [200, 'quoted'], quote.text);
+    const r = await client.try(body);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.code, 'OK');
+    assert.ok(r.verified);
+    // Repeating the try (as CXP clients do) shows the notify acknowledged: B checked the
+    // payment on the ledger and recorded it.
+    await until('hub B to acknowledge the notify', async () => {
+      const repeat = await client.try(body);
+      assert.equal(repeat.body.code, 'OK', repeat.text);
+      return repeat.body.state === 'delivered';
+    });
+    // 2 HOUR = 4 BBB1 (1 BBB1 = 1/2 HOUR).
+    assert.equal((await client.try({ ...body, payee: 'NOBODY' , temp_id: 'to-komunitin-2' })).body.code, 28);
+    await new Promise((res) => setTimeout(res, 500));
+    assert.equal(Number(await balance(b, 'BBB1', 'BBB1-M1')) - before, 4, 'paid once');
+    assert.equal(await balance(a, 'LETA', 'IMPORT-EXPORT'), '-2.0000000');
   });
 
   it('notifies a payee hub that is down once it is back, exactly once, across a restart of the payer hub', async () => {

@@ -1,0 +1,70 @@
+/**
+ * Accounts on Komunitin peer servers as payees of payments taken in another protocol:
+ * a CXP try whose dest_url is a peer's currency (https://server/CODE) and whose payee
+ * is an account there. Found only among peers a governing body registered (a try never
+ * makes the hub fetch an unknown server), paid like a member's external payment, and
+ * told by the same notify, signed by the paying account, from the outbox.
+ */
+import { isCommunityError } from '../../src/core/communities/errors';
+import { IMPORT_EXPORT_CODE } from '../../src/core/communities/service';
+import { RemotePayeeError, RemotePayeeFinder } from '../../src/core/transfers/remote-payees';
+import { ProtocolDeps } from '../index';
+import { resolveLocal, uuidV5 } from './local';
+import { PeerDirectory, ResolveError } from './peers';
+import { NOTIFY, NotifyPayload } from './service';
+import { accountUrl, toWire, transfersUrlOf, truncateToScale } from './translate';
+
+/** A server's address as CXP compares them: no scheme, no trailing slash, lower case. */
+const addressKey = (url: string) => url.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/+$/, '').toLowerCase();
+/** A peer currency's URL less its last segment: the server address its accounts live under. */
+const baseOf = (currencyUrl: string) => currencyUrl.replace(/\/currency$/, '');
+const NOT_IN_MEMBER_REF = /[^A-Za-z0-9._@+-]/g;
+
+export function komunitinPayees(deps: ProtocolDeps, peers: PeerDirectory): RemotePayeeFinder {
+  const registered = async (): Promise<Array<{ currency_url: string; community_id: string }>> =>
+    deps.db.hub(async (trx) => trx('komunitin_peers').select('currency_url', 'community_id'));
+
+  return {
+    async servers() {
+      const out = [];
+      for (const r of await registered()) {
+        const c = await deps.communities.getById(r.community_id);
+        if (!isCommunityError(c) && c.status === 'active') out.push({ server: baseOf(r.currency_url), name: c.name });
+      }
+      return out;
+    },
+
+    async find({ server, payee }) {
+      const key = addressKey(server);
+      const row = (await registered()).find((r) => addressKey(baseOf(r.currency_url)) === key);
+      if (!row) return RemotePayeeError.UnknownServer;
+      let remote;
+      try {
+        remote = await peers.resolve(`${baseOf(row.currency_url)}/accounts/${encodeURIComponent(payee)}`);
+      } catch (err) {
+        if (err instanceof ResolveError) return err.retryable ? RemotePayeeError.Unreachable : RemotePayeeError.UnknownAccount;
+        throw err;
+      }
+      const { scale } = remote.currency;
+      return {
+        payee: { community: remote.currency.community, account: remote.account },
+        exact: (amount) => truncateToScale(amount, scale),
+        async delivery(p) {
+          const c = p.payer.community;
+          // The paying member as the payee's server will look it up: …/CODE/accounts/<ref>
+          // of a mirror community answers with the key of its import-export account.
+          let ref = p.payerRef.replace(NOT_IN_MEMBER_REF, '_').slice(0, 64);
+          if (ref === '' || ref === IMPORT_EXPORT_CODE) ref = 'member';
+          const member = await resolveLocal(deps, c, ref);
+          const payerId = member?.id ?? p.payer.account.id;
+          const payload: NotifyPayload = {
+            id: uuidV5(c.id, p.reference), payerId, payerKey: p.payer.account.publicKey,
+            payerHref: accountUrl(deps.publicUrl(), c, payerId), payeeId: remote.id,
+            amount: toWire(p.amount, scale, 'down'), description: p.description,
+          };
+          return { kind: NOTIFY, target: transfersUrlOf(remote.href), payload };
+        },
+      };
+    },
+  };
+}
