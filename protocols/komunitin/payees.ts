@@ -7,15 +7,13 @@
  */
 import { isCommunityError } from '../../src/core/communities/errors';
 import { IMPORT_EXPORT_CODE } from '../../src/core/communities/service';
-import { RemotePayeeError, RemotePayeeFinder } from '../../src/core/transfers/remote-payees';
+import { RemotePayeeError, RemotePayeeFinder, serverKey } from '../../src/core/transfers/remote-payees';
 import { ProtocolDeps } from '../index';
 import { resolveLocal, uuidV5 } from './local';
 import { PeerDirectory, ResolveError } from './peers';
 import { NOTIFY, NotifyPayload } from './service';
 import { accountUrl, toWire, transfersUrlOf, truncateToScale } from './translate';
 
-/** A server's address as CXP compares them: no scheme, no trailing slash, lower case. */
-const addressKey = (url: string) => url.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/+$/, '').toLowerCase();
 /** A peer currency's URL less its last segment: the server address its accounts live under. */
 const baseOf = (currencyUrl: string) => currencyUrl.replace(/\/currency$/, '');
 const NOT_IN_MEMBER_REF = /[^A-Za-z0-9._@+-]/g;
@@ -35,8 +33,8 @@ export function komunitinPayees(deps: ProtocolDeps, peers: PeerDirectory): Remot
     },
 
     async find({ server, payee }) {
-      const key = addressKey(server);
-      const row = (await registered()).find((r) => addressKey(baseOf(r.currency_url)) === key);
+      const key = serverKey(server);
+      const row = (await registered()).find((r) => serverKey(baseOf(r.currency_url)) === key);
       if (!row) return RemotePayeeError.UnknownServer;
       let remote;
       try {

@@ -20,6 +20,12 @@ export enum RemotePayeeError {
 }
 export const isRemotePayeeError = isOneOf(RemotePayeeError);
 
+/**
+ * A server's address as protocols compare them: no scheme, no trailing slash, lower
+ * case (CXP names servers without a scheme; Komunitin by full URL).
+ */
+export const serverKey = (url: string): string => url.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/+$/, '').toLowerCase();
+
 export interface RemotePayment {
   payer: Party;
   /** Who pays, as the payee's server should show it (e.g. the member's reference in its exchange). */
