@@ -314,8 +314,9 @@ export function createCxpService(deps: ProtocolDeps & { store: ExchangeStore; re
       if (payer.community.status === 'blocked' || payer.account.status === 'blocked') throw new CxpFailure(16);
       if (uriKey(t.src_url) !== ex.uriKey) throw invalidField('src_url', `${t.src_url} is not the exchange this key belongs to (${ex.uriKey})`);
       const dest = await destination(ex, t);
+      const local = hourToLocal(t.quantity, dest.payee.community);
       // A peer server states amounts at its own scale: pay what it can state exactly.
-      const amount = dest.remote ? dest.remote.exact(hourToLocal(t.quantity, dest.payee.community)) : hourToLocal(t.quantity, dest.payee.community);
+      const amount = dest.remote ? dest.remote.exact(local) : local;
       if (amount <= 0n) throw new CxpFailure(12, { '@fieldname': 'quantity', '@rel': '>', '@value': `${decimalText(t.quantity)} (less than the smallest unit of the payee's currency)` });
       const key = `cxp|${payer.community.code}|${t.temp_id}`;
       // The request hash covers the meta: the same temp_id with another payload is refused.

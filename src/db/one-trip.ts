@@ -17,7 +17,7 @@
  */
 import { escapeLiteral } from 'pg';
 import { Knex } from 'knex';
-import { APP_ROLE, COMMUNITY_SETTING } from './rls';
+import { scopeStatement } from './rls';
 
 /** A value for a `?`: JSON goes as a string (JSON.stringify) and a `?::jsonb` in the statement. */
 export type Literal = string | number | bigint | boolean | null | undefined | Date | string[];
@@ -30,8 +30,6 @@ export interface Step {
 }
 
 export type Rows = Array<Record<string, unknown>>;
-
-const COMMUNITY_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$/i;
 
 export function literal(v: Literal): string {
   if (v === null || v === undefined) return 'NULL';
@@ -57,23 +55,16 @@ export function inline(sql: string, bindings: Literal[]): string {
 export async function oneTrip(knex: Knex, steps: Step[]): Promise<Rows[]> {
   if (steps.length === 0) return [];
   const text: string[] = [];
+  /** Which results are the steps' own (the others answer a change of scope). */
+  const mine: boolean[] = [];
   let scoped: string | null = null;
   for (const s of steps) {
-    if (!COMMUNITY_ID.test(s.communityId)) throw new Error(`not a community id: ${s.communityId}`);
     if (s.communityId !== scoped) {
-      text.push(scoped === null
-        ? `select set_config('role', '${APP_ROLE}', true), set_config('${COMMUNITY_SETTING}', '${s.communityId}', true)`
-        : `select set_config('${COMMUNITY_SETTING}', '${s.communityId}', true)`);
+      text.push(scopeStatement(s.communityId, { role: scoped === null }));
+      mine.push(false);
       scoped = s.communityId;
     }
     text.push(inline(s.sql, s.bindings));
-  }
-  // Each step's result follows the scope results before it; keep the steps' own.
-  const mine: boolean[] = [];
-  scoped = null;
-  for (const s of steps) {
-    if (s.communityId !== scoped) mine.push(false);
-    scoped = s.communityId;
     mine.push(true);
   }
   const client = knex.client as { acquireConnection(): Promise<QueryConnection>; releaseConnection(c: QueryConnection): Promise<void> };

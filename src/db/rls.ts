@@ -10,6 +10,20 @@ export const APP_ROLE = 'intertrade_app';
 /** The transaction-local setting carrying the current community id. */
 export const COMMUNITY_SETTING = 'intertrade.community';
 
+const COMMUNITY_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$/i;
+
+/**
+ * The statement that puts the rest of a transaction in a tenant's scope: as APP_ROLE, with
+ * `communityId` set ('' for hub-wide work; anything but a UUID is refused), both local
+ * to the transaction. `role: false` when the role is already set (switching community).
+ * Sent as text (with BEGIN, or in a one-trip query): the id is checked, never caller text.
+ */
+export function scopeStatement(communityId: string, opts: { role?: boolean } = {}): string {
+  if (!COMMUNITY_ID.test(communityId)) throw new Error(`not a community id: ${communityId}`);
+  const community = `set_config('${COMMUNITY_SETTING}', '${communityId}', true)`;
+  return opts.role === false ? `select ${community}` : `select set_config('role', '${APP_ROLE}', true), ${community}`;
+}
+
 export async function createAppRole(knex: Knex): Promise<void> {
   await knex.raw(`
     do $$ begin

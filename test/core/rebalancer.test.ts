@@ -34,13 +34,19 @@ describe('lazy rebalancing of the traders\' offers', function () {
     await core?.close();
   });
 
-  it('a one-way stream of payments needs no rebalance until the way back is used', async () => {
-    const A = await core.community('LZA1');
-    const B = await core.community('LZB1');
+  /** Two communities, a member each, B accepting up to 50 of A's HOUR, offers in line. */
+  const linked = async (codeA: string, codeB: string) => {
+    const A = await core.community(codeA);
+    const B = await core.community(codeB);
     const a = await core.member(A, '100');
     const b = await core.member(B, '100');
     await core.creditLines.set(B, A, '50', 'test');
     await core.rebalancer.idle();
+    return { A, B, a, b };
+  };
+
+  it('a one-way stream of payments needs no rebalance until the way back is used', async () => {
+    const { A, B, a, b } = await linked('LZA1', 'LZB1');
     runs.clear();
     for (let i = 0; i < 5; i++) assert.equal((await settle(core, a, b, '2')).state, 'settled');
     assert.equal(await core.creditLines.usage(B, A), units('10'));
@@ -57,12 +63,7 @@ describe('lazy rebalancing of the traders\' offers', function () {
   });
 
   it('reconciliation runs the rebalances still due before it compares offers', async () => {
-    const A = await core.community('LZE1');
-    const B = await core.community('LZF1');
-    const a = await core.member(A, '100');
-    const b = await core.member(B, '100');
-    await core.creditLines.set(B, A, '50', 'test');
-    await core.rebalancer.idle();
+    const { B, a, b } = await linked('LZE1', 'LZF1');
     await settle(core, a, b, '3');
     assert.ok(await core.ledger.offerDrift(currencyOf(B)) > 0, 'B holds HOUR(A) it does not offer back yet');
     const drift = await core.reconciler.run();

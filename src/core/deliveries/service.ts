@@ -30,23 +30,10 @@ export interface NewDelivery {
 }
 
 /** Write a delivery in the caller's transaction (its community already entered). */
-export function insertDelivery(trx: Trx, d: NewDelivery): Promise<void> {
-  return insertDeliveries(trx, [d]);
-}
-
-/**
- * Write several deliveries in one statement (the transfers created together in one
- * transaction): one statement per delivery held the database that much longer.
- */
-export async function insertDeliveries(trx: Trx, ds: NewDelivery[]): Promise<void> {
-  if (ds.length === 0) return;
-  await trx.raw(
-    `insert into deliveries (community_id, transfer_id, kind, target, payload)
-     select v.community_id, v.transfer_id, v.kind, v.target, v.payload
-       from jsonb_to_recordset(?::jsonb) as v(community_id uuid, transfer_id uuid, kind text, target text, payload jsonb)
-     on conflict (kind, transfer_id) where transfer_id is not null do nothing`,
-    [JSON.stringify(ds.map((d) => ({ community_id: d.communityId, transfer_id: d.transferId ?? null, kind: d.kind, target: d.target, payload: d.payload })))],
-  );
+export async function insertDelivery(trx: Trx, d: NewDelivery): Promise<void> {
+  await trx('deliveries')
+    .insert({ community_id: d.communityId, transfer_id: d.transferId ?? null, kind: d.kind, target: d.target, payload: JSON.stringify(d.payload) })
+    .onConflict(trx.raw('(kind, transfer_id) where transfer_id is not null')).ignore();
 }
 
 /** A delivery row read as JSON (to_jsonb in a statement that writes several tables). */
