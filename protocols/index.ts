@@ -8,7 +8,7 @@ import Router from '@koa/router';
 import { Config } from '../src/config';
 import { Core } from '../src/app';
 import { Database } from '../src/db/database';
-import { Ledger } from '../src/core/ledger';
+import { Ledger } from '../src/core';
 import { Logger } from '../src/logger';
 import { HttpState, PathOwner } from '../src/http/server';
 import { createCxpProtocol } from './cxp';

@@ -9,17 +9,18 @@ import { DataDirInUseError, lockDataDir } from './db/data-dir';
 import { MasterKeySource, loadMasterKey, readKeyFile } from './vault/master-key';
 import { Vault, openVault } from './vault/vault';
 import { StellarNetwork, openStellarNetwork } from './ledger/network';
-import { CommunityService, createCommunityService } from './core/communities/service';
-import { AccountService, createAccountService } from './core/accounts/service';
-import { CreditLineService, createCreditLineService } from './core/credit-lines/service';
-import { TransferService, createTransferService } from './core/transfers/service';
-import { Rebalancer, createRebalancer } from './core/rebalancer';
-import { Reconciler, createReconciler } from './core/reconcile';
-import { DeliveryService, createDeliveryService } from './core/deliveries/service';
-import { OnwardRegistry, createOnwardRegistry } from './core/deliveries/onward';
-import { RemotePayees, createRemotePayees } from './core/transfers/remote-payees';
-import { Keyring, createKeyring } from './core/keys';
+import { createCommunityService } from './core/communities/service';
+import { createAccountService } from './core/accounts/service';
+import { createCreditLineService } from './core/credit-lines/service';
+import { createTransferService } from './core/transfers/service';
+import { createRebalancer } from './core/rebalancer';
+import { createReconciler } from './core/reconcile';
+import { createDeliveryService } from './core/deliveries/service';
+import { createOnwardRegistry } from './core/deliveries/onward';
+import { createRemotePayees } from './core/transfers/remote-payees';
+import { createKeyring } from './core/keys';
 import { Ledger } from './core/ledger';
+import { Core } from './core';
 import { isCommunityError } from './core/communities/errors';
 import { isAccountError } from './core/accounts/errors';
 import { StellarLedger, createStellarLedger } from './ledger/stellar/stellar-ledger';
@@ -31,21 +32,7 @@ import { Authenticator, governanceAuth } from './governance/auth';
 import { governanceRouter } from './governance/routes';
 import { createProtocols } from '../protocols';
 
-export interface Core {
-  keyring: Keyring;
-  accounts: AccountService;
-  communities: CommunityService;
-  creditLines: CreditLineService;
-  transfers: TransferService;
-  rebalancer: Rebalancer;
-  reconciler: Reconciler;
-  /** The durable outbox protocols deliver through (relays, notifies, forwards). */
-  deliveries: DeliveryService;
-  /** How a payment is delivered onward to a mirror community's exchange, by community kind. */
-  onward: OnwardRegistry;
-  /** Accounts on other servers a payment may name, found by the protocol that reaches them. */
-  remotePayees: RemotePayees;
-}
+export type { Core };
 
 /** The domain services over a database, vault and ledger (also what tests build). */
 export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; logger: Logger; rebalanceDelayMs?: number }): Core {

@@ -3,7 +3,7 @@
  * lines between them, two members each, and a few payments that cross, one of them
  * rippling through a third community. Seeded only into a hub with no communities.
  */
-import { Core } from './app';
+import { Core } from './core';
 import { formatAmount, parseAmount } from './core/amounts';
 import { isAccountError } from './core/accounts/errors';
 import { isCommunityError } from './core/communities/errors';

@@ -7,8 +7,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { DeliveryOutcome } from '../../src/core/deliveries/service';
-import { Delivery } from '../../src/core/deliveries/model';
+import { Delivery, DeliveryOutcome } from '../../src/core';
 import { signRequest, verifyResponse } from './auth';
 import { CxpCode, isCxpCode, render } from './errors';
 import { CxpExchange, ExchangeStore } from './store';

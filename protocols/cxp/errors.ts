@@ -3,8 +3,7 @@
  * `args`), the HTTP status each one is answered with, and how core refusals become
  * them. One table, so the docs, the routes and the tests cannot disagree.
  */
-import { LedgerError } from '../../src/core/ledger';
-import { TransferError } from '../../src/core/transfers/errors';
+import { LedgerError, TransferError } from '../../src/core';
 
 export const CXP_CODES = {
   4: { status: 422, message: 'Transaction would exceed limits on server.' },

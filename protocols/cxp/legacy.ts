@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import Router from '@koa/router';
 import { AppContext, HttpState } from '../../src/http/server';
 import { Logger } from '../../src/logger';
-import { isAmountError } from '../../src/core/amounts';
+import { isAmountError } from '../../src/core';
 import { CxpFailure, invalidField } from './errors';
 import { valid } from './schemas';
 import { LegacyHandshake, LegacyHandshakeBody, LegacyPrepare, LegacyPrepareBody, LegacyTry, LegacyTryBody } from './schemas/legacy';

@@ -16,7 +16,7 @@ import { valid } from './schemas';
 import { CxpService } from './service';
 import { ExchangeStore } from './store';
 import { stroopsOf, toJson } from './translate';
-import { isAmountError } from '../../src/core/amounts';
+import { isAmountError } from '../../src/core';
 import { invalidField } from './errors';
 
 export const PREFIX = '/cxp';

@@ -6,17 +6,7 @@
  * with the relay to the receiving exchange as its delivery.
  */
 import { ProtocolDeps } from '../index';
-import { isAccountError } from '../../src/core/accounts/errors';
-import { Account } from '../../src/core/accounts/model';
-import { formatAmount, isAmountError } from '../../src/core/amounts';
-import { isCommunityError } from '../../src/core/communities/errors';
-import { Community } from '../../src/core/communities/model';
-import { IMPORT_EXPORT_CODE } from '../../src/core/communities/service';
-import { LedgerError, isLedgerError } from '../../src/core/ledger';
-import { isTransferError } from '../../src/core/transfers/errors';
-import { Transfer } from '../../src/core/transfers/model';
-import { RemotePayee, RemotePayeeError, isRemotePayeeError } from '../../src/core/transfers/remote-payees';
-import { Party } from '../../src/core/transfers/service';
+import { Account, Community, formatAmount, IMPORT_EXPORT_CODE, isAccountError, isAmountError, isCommunityError, isLedgerError, isRemotePayeeError, isTransferError, LedgerError, Party, RemotePayee, RemotePayeeError, Transfer } from '../../src/core';
 import { RELAY_KIND, RelayClient, RelayMessage, RelayPayload, relayTarget } from './client';
 import { CxpFailure, invalidField, pending, transferFailure } from './errors';
 import { HandshakeBody } from './schemas/handshake';

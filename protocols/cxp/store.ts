@@ -9,8 +9,7 @@ import crypto from 'node:crypto';
 import { Database, Trx } from '../../src/db/database';
 import { byCommunity, groupCommit } from '../../src/db/group-commit';
 import { BaseModel } from '../../src/db/model';
-import { Keyring } from '../../src/core/keys';
-import { Redacted } from '../../src/vault/redacted';
+import { Keyring, Redacted } from '../../src/core';
 
 export class CxpExchange extends BaseModel {
   static override tableName = 'cxp_exchanges';

@@ -5,8 +5,7 @@
  * wrote for any value with ≤ 7 decimals) and never computed with as a float; answers
  * write amounts as exact decimal text. Every conversion goes through src/core/amounts.
  */
-import { AmountError, Rate, formatAmount, fromHour, isAmountError, isValidRate, parseAmount, toHour } from '../../src/core/amounts';
-import { Community } from '../../src/core/communities/model';
+import { AmountError, Community, formatAmount, fromHour, isAmountError, isValidRate, parseAmount, Rate, toHour } from '../../src/core';
 
 /** A JSON number or numeric string as stroops (negative allowed for balances), or why not. */
 export function stroopsOf(value: number | string): bigint | AmountError {

@@ -8,7 +8,7 @@
 import { KeyObject, createPrivateKey, createPublicKey } from 'node:crypto';
 import { Keypair, StrKey } from '@stellar/stellar-sdk';
 import { SignJWT, decodeJwt, jwtVerify } from 'jose';
-import { Redacted } from '../../src/vault/redacted';
+import { Redacted } from '../../src/core';
 import { KomunitinCode, KomunitinError } from './errors';
 
 export const AUDIENCE = 'komunitin-app';

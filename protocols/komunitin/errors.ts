@@ -3,8 +3,7 @@
  * detail}]}` with Komunitin's own codes (accounting/src/utils/error.ts), plus
  * `source.pointer` naming the member of the request at fault. Core errors map here.
  */
-import { LedgerError } from '../../src/core/ledger';
-import { TransferError } from '../../src/core/transfers/errors';
+import { LedgerError, TransferError } from '../../src/core';
 
 export enum KomunitinCode {
   BadRequest = 'BadRequest',

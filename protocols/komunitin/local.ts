@@ -8,10 +8,7 @@
  * the community's import-export account, which receives for all the exchange's members.
  */
 import crypto from 'node:crypto';
-import { Account } from '../../src/core/accounts/model';
-import { isAccountError } from '../../src/core/accounts/errors';
-import { Community } from '../../src/core/communities/model';
-import { IMPORT_EXPORT_CODE } from '../../src/core/communities/service';
+import { Account, Community, IMPORT_EXPORT_CODE, isAccountError } from '../../src/core';
 import { ProtocolDeps } from '../index';
 import { UUID } from './translate';
 

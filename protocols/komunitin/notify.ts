@@ -6,10 +6,8 @@
  * backoff until acknowledged. A retry after a lost answer finds the transfer already
  * there: it is then confirmed with a GET instead of being refused.
  */
-import { DeliveryHandler, DeliveryOutcome } from '../../src/core/deliveries/service';
-import { Delivery } from '../../src/core/deliveries/model';
+import { Delivery, DeliveryHandler, DeliveryOutcome, Transfer } from '../../src/core';
 import { ProtocolDeps } from '../index';
-import { Transfer } from '../../src/core/transfers/model';
 import { tokenFor } from './auth';
 import { Outbound, OutboundError, PeerAnswer } from './client';
 import { NotifyPayload, UpdatePayload } from './service';

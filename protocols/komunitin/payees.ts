@@ -5,9 +5,7 @@
  * makes the hub fetch an unknown server), paid like a member's external payment, and
  * told by the same notify, signed by the paying account, from the outbox.
  */
-import { isCommunityError } from '../../src/core/communities/errors';
-import { IMPORT_EXPORT_CODE } from '../../src/core/communities/service';
-import { RemotePayeeError, RemotePayeeFinder, serverKey } from '../../src/core/transfers/remote-payees';
+import { IMPORT_EXPORT_CODE, isCommunityError, RemotePayeeError, RemotePayeeFinder, serverKey } from '../../src/core';
 import { ProtocolDeps } from '../index';
 import { resolveLocal, uuidV5 } from './local';
 import { PeerDirectory, ResolveError } from './peers';

@@ -8,13 +8,7 @@
  * with other keys is another currency, refused).
  */
 import crypto from 'node:crypto';
-import { Account } from '../../src/core/accounts/model';
-import { AccountService } from '../../src/core/accounts/service';
-import { isAccountError } from '../../src/core/accounts/errors';
-import { Community } from '../../src/core/communities/model';
-import { CommunityService } from '../../src/core/communities/service';
-import { CommunityError, isCommunityError } from '../../src/core/communities/errors';
-import { CurrencyAccounts } from '../../src/core/ledger';
+import { Account, AccountService, Community, CommunityError, CommunityService, CurrencyAccounts, isAccountError, isCommunityError } from '../../src/core';
 import { Database } from '../../src/db/database';
 import { Outbound, OutboundError } from './client';
 import { AccountDoc, CurrencyDoc, accountDocument, currencyDocument, validate } from './schemas';

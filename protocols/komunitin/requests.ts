@@ -6,7 +6,7 @@
  * community's policy says which requests from peers it pays without asking.
  */
 import { Database, Trx } from '../../src/db/database';
-import { Transfer } from '../../src/core/transfers/model';
+import { Transfer } from '../../src/core';
 
 export type Direction = 'incoming' | 'outgoing';
 export type KState = 'new' | 'pending' | 'committed' | 'rejected' | 'failed';

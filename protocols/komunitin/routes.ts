@@ -10,9 +10,7 @@
  */
 import Router from '@koa/router';
 import { Next } from 'koa';
-import { isAmountError } from '../../src/core/amounts';
-import { isCommunityError } from '../../src/core/communities/errors';
-import { Community } from '../../src/core/communities/model';
+import { Community, isAmountError, isCommunityError } from '../../src/core';
 import { AppContext, HttpState } from '../../src/http/server';
 import { ProtocolDeps } from '../index';
 import { verifyBearer } from './auth';

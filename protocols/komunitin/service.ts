@@ -5,13 +5,7 @@
  * check happens before anything is recorded, and every record is idempotent.
  */
 import crypto from 'node:crypto';
-import { Account } from '../../src/core/accounts/model';
-import { convert, isAmountError } from '../../src/core/amounts';
-import { Community } from '../../src/core/communities/model';
-import { currencyOf } from '../../src/core/communities/currency';
-import { LedgerPayment } from '../../src/core/ledger';
-import { isTransferError, transferErrorMessage, TransferError } from '../../src/core/transfers/errors';
-import { Transfer } from '../../src/core/transfers/model';
+import { Account, Community, convert, currencyOf, isAmountError, isTransferError, LedgerPayment, Transfer, TransferError, transferErrorMessage } from '../../src/core';
 import { ProtocolDeps } from '../index';
 import { tokenFor } from './auth';
 import { Outbound, OutboundError } from './client';

@@ -4,10 +4,7 @@
  * currency's `scale`); the hub publishes its communities at SCALE. All conversion goes
  * through src/core/amounts.ts.
  */
-import { Account } from '../../src/core/accounts/model';
-import { AmountError, fromScaled, isAmountError, toScaled } from '../../src/core/amounts';
-import { Community } from '../../src/core/communities/model';
-import { currencyOf } from '../../src/core/communities/currency';
+import { Account, AmountError, Community, currencyOf, fromScaled, isAmountError, toScaled } from '../../src/core';
 
 /** Scale of the amounts the hub publishes and accepts for its communities. */
 export const SCALE = 4;

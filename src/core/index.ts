@@ -1,0 +1,76 @@
+/**
+ * The core's one front door: everything a protocol or the governance API may use.
+ * Protocols import from here (and from the small shared kernels: config, logger, http,
+ * db, governance), never from files inside src/core, so the core can move its files
+ * without any protocol changing. What is not exported here is the core's own business.
+ */
+import { AccountService } from './accounts/service';
+import { CommunityService } from './communities/service';
+import { CreditLineService } from './credit-lines/service';
+import { DeliveryService } from './deliveries/service';
+import { OnwardRegistry } from './deliveries/onward';
+import { Keyring } from './keys';
+import { Rebalancer } from './rebalancer';
+import { Reconciler } from './reconcile';
+import { RemotePayees } from './transfers/remote-payees';
+import { TransferService } from './transfers/service';
+
+/** The domain services of a hub, built by the composition root (src/app.ts). */
+export interface Core {
+  keyring: Keyring;
+  accounts: AccountService;
+  communities: CommunityService;
+  creditLines: CreditLineService;
+  transfers: TransferService;
+  rebalancer: Rebalancer;
+  reconciler: Reconciler;
+  /** The durable outbox protocols deliver through (relays, notifies, forwards). */
+  deliveries: DeliveryService;
+  /** How a payment is delivered onward to a mirror community's exchange, by community kind. */
+  onward: OnwardRegistry;
+  /** Accounts on other servers a payment may name, found by the protocol that reaches them. */
+  remotePayees: RemotePayees;
+}
+
+export {
+  AmountError, amountErrorMessage, convert, formatAmount, fromHour, fromScaled, isAmountError, isValidRate,
+  parseAmount, toHour, toScaled,
+} from './amounts';
+export type { Rate } from './amounts';
+export { audit } from './audit';
+export type { AuditEntry } from './audit';
+export { isOneOf } from './errors';
+export type { Keyring } from './keys';
+/** Secrets the keyring opens travel wrapped, so they never reach a log. */
+export { Redacted } from '../vault/redacted';
+export { LedgerError, isLedgerError } from './ledger';
+export type { CurrencyAccounts, Ledger, LedgerPayment } from './ledger';
+
+export { Account } from './accounts/model';
+export type { AccountKind } from './accounts/model';
+export { AccountError, accountErrorInfo, isAccountError } from './accounts/errors';
+export type { AccountService, CreateAccountInput } from './accounts/service';
+
+export { Community } from './communities/model';
+export type { CommunityKind, CommunitySettings, CommunityStatus, PeerSettings } from './communities/model';
+export { CommunityError, communityErrorInfo, isCommunityError } from './communities/errors';
+export { IMPORT_EXPORT_CODE } from './communities/service';
+export type { CommunityService, CreateCommunityInput, PeerCommunityInput } from './communities/service';
+export { currencyOf } from './communities/currency';
+
+export { CreditLineError, creditLineErrorInfo, isCreditLineError } from './credit-lines/errors';
+export type { CreditLineService } from './credit-lines/service';
+
+export { Delivery } from './deliveries/model';
+export type { DeliveryHandler, DeliveryOutcome, DeliveryService } from './deliveries/service';
+export type { OnwardBuilder, OnwardDelivery, OnwardPayment, OnwardRegistry } from './deliveries/onward';
+
+export { Transfer } from './transfers/model';
+export type { TransferState } from './transfers/model';
+export { TransferError, isTransferError, transferErrorMessage } from './transfers/errors';
+export type { Party, TransferRequest, TransferService } from './transfers/service';
+export { RemotePayeeError, isRemotePayeeError, serverKey } from './transfers/remote-payees';
+export type { RemotePayee, RemotePayeeFinder, RemotePayees, RemotePayment, RemoteServer } from './transfers/remote-payees';
+
+export type { Drift, Reconciler } from './reconcile';
+export type { Rebalancer } from './rebalancer';
