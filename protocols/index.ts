@@ -1,42 +1,19 @@
 /**
- * The wire protocols the hub speaks. Each one is a folder here of the same shape (see
- * README.md) and plugs in through one factory: it gets the core services, registers
- * the delivery kinds it delivers (relays, notifies), and returns its HTTP routes. The
- * composition root (src/app.ts) mounts the routes; core never imports a protocol.
+ * The wire protocols the hub speaks: the one list. Each is a folder here that owns its
+ * room end to end (wire routes, governance operations, CLI commands, schemas, docs) and
+ * plugs in through the ProtocolPlugin interface (src/protocol.ts). A new protocol is a
+ * new folder under protocols/ and one line below.
+ *
+ * Order is the order of the governance document's paths and schemas and of the CLI's
+ * usage; wire paths never overlap, so routing does not depend on it.
  */
-import Router from '@koa/router';
-import { Config } from '../src/config';
-import { Core } from '../src/app';
-import { Database } from '../src/db/database';
-import { Ledger } from '../src/core';
-import { Logger } from '../src/logger';
-import { HttpState, PathOwner } from '../src/http/server';
-import { createCxpProtocol } from './cxp';
-import { createKomunitin } from './komunitin';
+import { ProtocolPlugin } from '../src/protocol';
+import { komunitin } from './komunitin';
+import { cxp } from './cxp';
+import { clearingCentral } from './clearing-central';
 
-export interface ProtocolDeps extends Core {
-  config: Config;
-  db: Database;
-  ledger: Ledger;
-  logger: Logger;
-  /** Where this hub is reached from outside (PUBLIC_URL, or the listening URL). */
-  publicUrl(): string;
-}
-
-export interface Protocol {
-  name: string;
-  router: Router<HttpState>;
-  /** The paths it answers in its own format, also when the shared middleware fails them. */
-  paths: PathOwner;
-}
-
-type ProtocolFactory = (deps: ProtocolDeps) => Protocol;
-
-const FACTORIES: ProtocolFactory[] = [
-  createCxpProtocol,
-  createKomunitin,
+export const PROTOCOLS: readonly ProtocolPlugin[] = [
+  komunitin,
+  cxp,
+  clearingCentral,
 ];
-
-export function createProtocols(deps: ProtocolDeps): Protocol[] {
-  return FACTORIES.map((f) => f(deps));
-}

@@ -18,6 +18,7 @@ import { createReconciler } from './core/reconcile';
 import { createDeliveryService } from './core/deliveries/service';
 import { createOnwardRegistry } from './core/deliveries/onward';
 import { createRemotePayees } from './core/transfers/remote-payees';
+import { createExchangeService } from './core/exchanges/service';
 import { createKeyring } from './core/keys';
 import { Ledger } from './core/ledger';
 import { Core } from './core';
@@ -29,17 +30,32 @@ import { createMetrics } from './http/metrics';
 import { createHttpApp, listen } from './http/server';
 import { healthRouter } from './http/health';
 import { Authenticator, governanceAuth } from './governance/auth';
-import { governanceRouter } from './governance/routes';
-import { createProtocols } from '../protocols';
+import { GovernancePlugins, governanceRouter } from './governance/routes';
+import { governanceCommands } from './governance/cli';
+import { CliCommands, Schema } from './governance';
+import { governanceSchemas } from './governance/schemas';
+import { Protocol } from './protocol';
+import { PROTOCOLS } from '../protocols';
+
+/** The community kinds the protocols serve through a mirror currency (`cxp`, …). */
+const MIRROR_KINDS: readonly string[] = PROTOCOLS.flatMap((p) => p.mirrorKinds ?? []);
+const PROTOCOL_SCHEMAS: Schema<unknown>[] = PROTOCOLS.flatMap((p) => p.governanceSchemas ?? []);
+
+/** The `intertrade` governance commands: the hub's own, then each protocol's. */
+export const cliCommands = (): CliCommands[] => [governanceCommands(MIRROR_KINDS), ...PROTOCOLS.flatMap((p) => (p.cli ? [p.cli] : []))];
+
+/** Every named schema of the governance API, the protocols' included, as the OpenAPI document lists them. */
+export const allGovernanceSchemas = (): Schema<unknown>[] => governanceSchemas({ mirrorKinds: MIRROR_KINDS, protocols: PROTOCOL_SCHEMAS });
 
 export type { Core };
 
 /** The domain services over a database, vault and ledger (also what tests build). */
-export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; logger: Logger; rebalanceDelayMs?: number }): Core {
+export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; logger: Logger; rebalanceDelayMs?: number; mirrorKinds?: readonly string[] }): Core {
   const { db, vault, ledger, logger } = deps;
   const keyring = createKeyring({ db, vault });
   const accounts = createAccountService({ db, ledger, keyring });
-  const communities = createCommunityService({ db, vault, ledger, keyring, accounts, logger });
+  const communities = createCommunityService({ db, vault, ledger, keyring, accounts, logger, mirrorKinds: deps.mirrorKinds ?? MIRROR_KINDS });
+  const exchanges = createExchangeService({ db, communities, accounts });
   const creditLines = createCreditLineService({ db, ledger, keyring });
   const rebalancer = createRebalancer({ ledger, keyring, logger, delayMs: deps.rebalanceDelayMs });
   const byIssuer = new Map<string, string>();
@@ -81,7 +97,7 @@ export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; lo
   });
   const onward = createOnwardRegistry();
   const remotePayees = createRemotePayees();
-  return { keyring, accounts, communities, creditLines, transfers, rebalancer, reconciler, deliveries, onward, remotePayees };
+  return { keyring, accounts, communities, creditLines, transfers, rebalancer, reconciler, deliveries, onward, remotePayees, exchanges };
 }
 
 /** The hub's own keys (sponsor, channels), sealed in the vault under the master key. */
@@ -115,6 +131,8 @@ export interface Hub extends Core {
   url: string;
   /** Who may use the governance API (enabled or not, and where its tokens come from). */
   governance: Authenticator;
+  /** What the protocols added to the governance API. */
+  governancePlugins: GovernancePlugins;
   stop(): Promise<void>;
 }
 
@@ -194,7 +212,8 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
   // PORT=0 (tests) listens on a port known only after listen: the public URL follows it.
   let listeningUrl = config.publicUrl;
   const publicUrl = () => (config.port === 0 ? listeningUrl : config.publicUrl);
-  const protocols = createProtocols({ ...core, config, db, ledger, logger, publicUrl });
+  const protocols: Protocol[] = PROTOCOLS.flatMap((p) => (p.start ? [p.start({ ...core, config, db, ledger, logger, publicUrl })] : []));
+  const governancePlugins: GovernancePlugins = { operations: protocols.flatMap((p) => p.governance), schemas: PROTOCOL_SCHEMAS };
   const app = createHttpApp({
     logger,
     metrics,
@@ -202,7 +221,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
     owners: protocols.map((p) => p.paths),
     routers: [
       healthRouter({ metrics, checks: { database: () => db.ping(), ledger: () => network.ping() } }),
-      governanceRouter({ ...core, db, auth: governance }),
+      governanceRouter({ ...core, db, auth: governance, plugins: governancePlugins }),
       ...protocols.map((p) => p.router),
     ],
   });
@@ -237,7 +256,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
 
   let stopping: Promise<void> | null = null;
   return {
-    ...core, config, logger, db, vault, network, ledger, url, governance,
+    ...core, config, logger, db, vault, network, ledger, url, governance, governancePlugins,
     stop() {
       stopping ??= (async () => {
         if (timer) clearInterval(timer);

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { Config, ConfigError, loadClientConfig, loadConfig } from './config';
 import { createLogger } from './logger';
-import { openStorage, startHub } from './app';
+import { cliCommands, openStorage, startHub } from './app';
 import { openDatabase } from './db/database';
 import { randomKey } from './vault/crypto';
 import { masterKeyFile, nextMasterKeyFile, readKeyFile, writeKeyFile } from './vault/master-key';
@@ -13,7 +13,7 @@ import { rotateCommunityKey, rotateMasterKey } from './vault/rotation';
 import { Community } from './core/communities/model';
 import { runDevnet } from './devnet/cli';
 import { seedDemo } from './demo';
-import { GOVERNANCE_USAGE, runGovernanceCli } from './governance/cli';
+import { governanceGroups, governanceUsage, runGovernanceCli } from './governance/cli';
 
 const USAGE = `usage: intertrade <command>
 
@@ -26,7 +26,7 @@ const USAGE = `usage: intertrade <command>
   devnet [--port 8000] [--data DIR] [--close instant|MS] [--max-ops N]
                                   run the embedded Stellar network alone
 
-${GOVERNANCE_USAGE}
+${governanceUsage(cliCommands())}
 
 Configuration comes from environment variables; see README.md and docs/governance.md.`;
 
@@ -141,19 +141,17 @@ export async function run(argv: string[]): Promise<void> {
       throw new UsageError(USAGE);
     case 'devnet':
       return runDevnet(rest);
-    case 'community': case 'member': case 'credit-line': case 'rate': case 'transfer': case 'audit': case 'reconcile': case 'exchange': {
-      const code = await runGovernanceCli([command, ...rest], loadClientConfig(), {
-        out: (line) => process.stdout.write(`${line}\n`),
-        err: (line) => process.stderr.write(`${line}\n`),
-      });
-      process.exitCode = code;
-      return;
-    }
     case 'help': case '--help': case '-h':
       process.stdout.write(`${USAGE}\n`);
       return;
-    default:
-      throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+    default: {
+      const commands = cliCommands();
+      if (!governanceGroups(commands).has(command)) throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+      process.exitCode = await runGovernanceCli([command, ...rest], loadClientConfig(), {
+        out: (line) => process.stdout.write(`${line}\n`),
+        err: (line) => process.stderr.write(`${line}\n`),
+      }, commands);
+    }
   }
 }
 

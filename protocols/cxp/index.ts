@@ -5,22 +5,25 @@
  * through the outbox (`cxp.relay`), also when they come from another protocol (onward).
  */
 import Router from '@koa/router';
-import { ProtocolDeps, Protocol } from '../index';
 import { HttpState } from '../../src/http/server';
+import { Protocol, ProtocolDeps, ProtocolPlugin } from '../../src/protocol';
+import { cxpCli } from './cli';
+import { cxpOperations } from './governance';
+import * as G from './schemas/governance';
 import { RELAY_KIND, createRelayClient, relayTarget } from './client';
 import { LEGACY_PREFIX, failure as legacyFailure, legacyRouter, reply as legacyReply } from './legacy';
 import { CxpFailure, invalidField, typeError } from './errors';
 import { openApiDocument } from './openapi';
 import { PREFIX, cxpRouter } from './routes';
 import { createCxpService } from './service';
-import { exchangeStore } from './store';
+import { createExchangeStore } from './store';
 import { decimalText, localToHour } from './translate';
 
 /** How long one relay may take, connection to last byte. */
 const RELAY_TIMEOUT_MS = 5000;
 
-export function createCxpProtocol(deps: ProtocolDeps): Protocol {
-  const store = exchangeStore(deps);
+function start(deps: ProtocolDeps): Protocol {
+  const store = createExchangeStore(deps);
   const relay = createRelayClient({ store, timeoutMs: RELAY_TIMEOUT_MS });
   const service = createCxpService({ ...deps, store, relay });
   deps.deliveries.register(RELAY_KIND, (d) => relay.deliver(d));
@@ -42,8 +45,8 @@ export function createCxpProtocol(deps: ProtocolDeps): Protocol {
   router.use(main.routes(), main.allowedMethods());
   router.use(legacy.routes(), legacy.allowedMethods());
   return {
-    name: 'cxp',
     router,
+    governance: cxpOperations({ ...deps, store }),
     paths: {
       owns: (path) => path === PREFIX || path.startsWith(`${PREFIX}/`),
       // Hawk's payload hash is over the exact bytes sent; the legacy client posts a form.
@@ -60,3 +63,11 @@ export function createCxpProtocol(deps: ProtocolDeps): Protocol {
     },
   };
 }
+
+export const cxp: ProtocolPlugin = {
+  name: 'cxp',
+  mirrorKinds: ['cxp'],
+  governanceSchemas: [G.ApproveExchange, G.SetTicks, G.SetLegacy, G.Exchange, G.ExchangeList, G.ExchangeCredentials, G.BalanceMismatch, G.BalanceMismatchList],
+  cli: cxpCli,
+  start,
+};

@@ -5,16 +5,16 @@
  * becomes one core transfer from that account, keyed `cxp|<exchange code>|<temp_id>`,
  * with the relay to the receiving exchange as its delivery.
  */
-import { ProtocolDeps } from '../index';
-import { Account, Community, formatAmount, IMPORT_EXPORT_CODE, isAccountError, isAmountError, isCommunityError, isLedgerError, isRemotePayeeError, isTransferError, LedgerError, Party, RemotePayee, RemotePayeeError, Transfer } from '../../src/core';
+import { ProtocolDeps } from '../../src/protocol';
+import {
+  Account, Community, LedgerError, Party, RemotePayee, RemotePayeeError, Transfer, isAccountError, isAmountError, isCommunityError,
+  isLedgerError, isRemotePayeeError, isTransferError,
+} from '../../src/core';
 import { RELAY_KIND, RelayClient, RelayMessage, RelayPayload, relayTarget } from './client';
 import { CxpFailure, invalidField, pending, transferFailure } from './errors';
 import { HandshakeBody } from './schemas/handshake';
 import { CxpExchange, ExchangeStore, uriKey } from './store';
 import { Decimal, decimalText, hourToLocal, localToHour, stroopsOf, ticksToRate } from './translate';
-
-/** A declared balance may differ from the hub's by rounding at the exchange: 0.0001 base units. */
-const BALANCE_TOLERANCE = 1000n;
 
 export interface HandshakeReplyData {
   message: string;
@@ -76,50 +76,26 @@ export interface CxpService {
 const ZERO = new Decimal(0n);
 
 export function createCxpService(deps: ProtocolDeps & { store: ExchangeStore; relay: RelayClient }): CxpService {
-  const { store, relay, communities, accounts, transfers, deliveries, creditLines, remotePayees, logger } = deps;
+  const { store, relay, communities, accounts, transfers, deliveries, creditLines, remotePayees, exchanges, logger } = deps;
   const hubKey = () => uriKey(deps.publicUrl());
-
-  const community = async (id: string): Promise<Community> => {
-    const c = await communities.getById(id);
-    if (isCommunityError(c)) throw new Error(`exchange community ${id} is gone`);
-    return c;
-  };
+  /** Exchanges whose first trade is on record (noteTrade writes only the first). */
+  const firstTradeNoted = new Set<string>();
 
   /** The exchange's community and import-export account: read on every try, so kept for a moment. */
-  const importExport = (communityId: string): Promise<Party> => store.remember(`party:${communityId}`, async () => {
-    const c = await community(communityId);
-    const a = await accounts.get(c, IMPORT_EXPORT_CODE);
-    if (isAccountError(a)) throw new Error(`exchange ${c.code} has no import-export account`);
-    return { community: c, account: a };
-  });
+  const importExport = (communityId: string): Promise<Party> => store.remember(`party:${communityId}`, () => exchanges.importExport(communityId));
 
   /** Balance in HOUR stroops as the hub holds it for the exchange (its virtual customer). */
-  const balanceHour = async (p: Party) => localToHour(await accounts.balance(p.community, p.account), p.community);
+  const balanceHour = (p: Party) => exchanges.balanceHour(p);
 
-  /** Trades of the exchange so far (compensations are not trades). */
-  const tradeCount = (communityId: string) => deps.db.community(communityId, async (trx) => {
-    const [{ n }] = await trx('transfers').count({ n: '*' })
-      .where((q) => q.where({ community_id: communityId }).orWhere({ payee_community_id: communityId }))
-      .whereIn('state', ['settled', 'delivered', 'compensated'])
-      .whereNot('idempotency_key', 'like', 'compensation|%');
-    return Number(n);
-  });
-
-  const limits = (p: Party) => ({
-    min: new Decimal(-localToHour(p.account.creditLimit, p.community)),
-    max: new Decimal(localToHour(p.account.maxBalance, p.community)),
-  });
+  const limits = (p: Party) => {
+    const l = exchanges.limitsHour(p);
+    return { min: new Decimal(l.min), max: new Decimal(l.max) };
+  };
 
   /** A new rate for the exchange, its limits re-applied so that they stay the same in HOUR. */
   const applyTicks = async (ex: CxpExchange, ticks: string, actor: string): Promise<void> => {
-    const rate = ticksToRate(ticks)!;
-    const p = await importExport(ex.communityId);
-    const c = await communities.setRate(p.community.code, rate, actor);
-    if (isCommunityError(c)) throw new Error(`could not set the rate of ${p.community.code}: ${c}`);
-    const r = await accounts.setLimits(c, IMPORT_EXPORT_CODE, {
-      creditLimit: formatAmount(hourToLocal(-ex.minHour, c)), maxBalance: formatAmount(hourToLocal(ex.maxHour, c)),
-    }, actor);
-    if (isAccountError(r)) throw new Error(`could not re-apply the limits of ${c.code}: ${r}`);
+    const r = await exchanges.setRate(ex.communityId, ticksToRate(ticks)!, actor);
+    if (isCommunityError(r) || isAccountError(r)) throw new Error(`could not set the rate of exchange ${ex.uriKey}: ${r}`);
     await store.patch(ex.communityId, { ticks });
   };
 
@@ -167,7 +143,7 @@ export function createCxpService(deps: ProtocolDeps & { store: ExchangeStore; re
       status: trading ? 1 : 0,
       balance: new Decimal(await balanceHour(p)),
       ...limits(p),
-      count: count ?? await tradeCount(ex.communityId),
+      count: count ?? await exchanges.tradeCount(ex.communityId),
       keymatch,
     };
   };
@@ -201,7 +177,7 @@ export function createCxpService(deps: ProtocolDeps & { store: ExchangeStore; re
     async handshake(ex, body, opts) {
       const notes: string[] = [];
       const actor = `cxp:${ex.uriKey}`;
-      const count = await tradeCount(ex.communityId);
+      const count = await exchanges.tradeCount(ex.communityId);
       const ticks = decimalText(stroopsOf(body.ticks) as bigint);
       if (!ticksToRate(ticks)) throw invalidField('ticks', body.ticks);
       if (ticks !== ex.ticks) {
@@ -231,9 +207,8 @@ export function createCxpService(deps: ProtocolDeps & { store: ExchangeStore; re
         } else if (body.new_key) {
           keymatch = true;
         }
-        await store.patch(ex.communityId, {
-          declared, handshakeAt: new Date(), ...(count > 0 && !ex.firstTradeAt ? { firstTradeAt: new Date() } : {}),
-        }, trx);
+        await store.patch(ex.communityId, { declared, handshakeAt: new Date() }, trx);
+        if (count > 0) await exchanges.noteTrade(ex.communityId, trx);
       });
       if (!keymatch) notes.push('You signed with your previous key: send a new_key to rotate.');
       return statusReply(ex, notes, keymatch, count);
@@ -262,14 +237,10 @@ export function createCxpService(deps: ProtocolDeps & { store: ExchangeStore; re
       if (isAmountError(declared)) throw invalidField('balance', q.balance);
       const p = await importExport(ex.communityId);
       if (p.community.status === 'blocked') throw new CxpFailure(16);
-      const hub = await balanceHour(p);
       if (ex.volume !== volume) await store.patch(ex.communityId, { volume });
       // The exchange's own import-export account mirrors its virtual customer here: opposite signs.
-      const diff = declared + hub;
-      if (diff > BALANCE_TOLERANCE || diff < -BALANCE_TOLERANCE) {
-        await deps.db.community(ex.communityId, (trx) => trx('cxp_balance_mismatches').insert({
-          community_id: ex.communityId, declared: declared.toString(), hub: hub.toString(), volume: volume.toString(), integrity: q.integrity,
-        }));
+      const { matches, hub } = await exchanges.checkDeclaredBalance(p, declared, { volume, integrity: q.integrity });
+      if (!matches) {
         logger.warn({ exchange: ex.uriKey, declared: decimalText(declared), hub: decimalText(hub) }, 'cxp balance mismatch recorded');
         throw new CxpFailure(7, {
           '@message': `balance mismatch: you declare ${decimalText(declared)}, the hub holds ${decimalText(hub)} for your exchange, so your import-export account should be ${decimalText(-hub)}; the governing body has been told`,
@@ -348,8 +319,9 @@ export function createCxpService(deps: ProtocolDeps & { store: ExchangeStore; re
         : undefined;
       const settled = await transfers.settle({ idempotencyKey: key, payer, payee: dest.payee, amount, meta, delivery });
       if (isTransferError(settled)) throw transferFailure(settled, { payerBlocked: false });
-      if (!ex.firstTradeAt && (settled.state === 'settled' || settled.state === 'delivered')) {
-        await store.patch(ex.communityId, { firstTradeAt: new Date() }).catch(() => undefined);
+      if (!firstTradeNoted.has(ex.communityId) && (settled.state === 'settled' || settled.state === 'delivered')) {
+        // A record for the governing body: the payment stands whether or not it is written.
+        await exchanges.noteTrade(ex.communityId).then(() => firstTradeNoted.add(ex.communityId), () => undefined);
       }
       // A peer server learns of it from the outbox at once; the ledger already says it is
       // paid, so the answer does not wait for that server (Komunitin's notify is a courtesy).
@@ -361,7 +333,11 @@ export function createCxpService(deps: ProtocolDeps & { store: ExchangeStore; re
       return { ...m, src_url: hubKey(), dest_url: ex.uriKey, payee_url: ex.uriKey, really: true };
     },
 
-    exchangeCommunity: (ex) => community(ex.communityId),
+    async exchangeCommunity(ex) {
+      const c = await communities.getById(ex.communityId);
+      if (isCommunityError(c)) throw new Error(`exchange community ${ex.communityId} is gone`);
+      return c;
+    },
   };
   return service;
 }

@@ -3,7 +3,7 @@
  * registry row (hub-level, found by Hawk id or by uri before any community is known),
  * their keys (sealed in the vault through the core's keyring, under the exchange's
  * community key), Hawk nonces and balance mismatches (the exchange's own rows, isolated
- * by community). Used by the protocol and by governance alike.
+ * by community). Limits in HOUR and the trade history are the core's (src/core/exchanges).
  */
 import crypto from 'node:crypto';
 import { Database, Trx } from '../../src/db/database';
@@ -14,7 +14,7 @@ import { Keyring, Redacted } from '../../src/core';
 export class CxpExchange extends BaseModel {
   static override tableName = 'cxp_exchanges';
   static override idColumn = 'community_id';
-  static override bigintColumns = ['minHour', 'maxHour', 'volume'];
+  static override bigintColumns = ['volume'];
   static override jsonAttributes = ['declared'];
 
   communityId!: string;
@@ -24,9 +24,6 @@ export class CxpExchange extends BaseModel {
   hawkId!: string;
   keyVersion!: number;
   ticks!: string;
-  firstTradeAt!: Date | null;
-  minHour!: bigint;
-  maxHour!: bigint;
   ratioPercent!: number;
   volume!: bigint | null;
   declared!: Record<string, unknown>;
@@ -92,20 +89,6 @@ export interface ExchangeStore {
 /** Rows are cached briefly: every request looks its exchange up, changes are rare and local. */
 const CACHE_MS = 2000;
 
-/**
- * One store per database: the protocol and the governance operations of a hub share it,
- * so a change made through governance is seen by the next CXP request at once.
- */
-const stores = new WeakMap<Database, ExchangeStore>();
-
-export function exchangeStore(deps: { db: Database; keyring: Keyring }): ExchangeStore {
-  let s = stores.get(deps.db);
-  if (!s) {
-    s = createExchangeStore(deps);
-    stores.set(deps.db, s);
-  }
-  return s;
-}
 
 /** A Hawk nonce to remember until its timestamp leaves the skew window. */
 interface Nonce {
@@ -116,7 +99,11 @@ interface Nonce {
   expiresAt: number;
 }
 
-function createExchangeStore(deps: { db: Database; keyring: Keyring }): ExchangeStore {
+/**
+ * The protocol builds one store and hands it to its governance operations too, so a
+ * change made through governance is seen by the next CXP request at once.
+ */
+export function createExchangeStore(deps: { db: Database; keyring: Keyring }): ExchangeStore {
   const { db, keyring } = deps;
   /**
    * Entries hold the promise of the load, so concurrent requests that miss together

@@ -5,7 +5,7 @@
  * wrote for any value with ≤ 7 decimals) and never computed with as a float; answers
  * write amounts as exact decimal text. Every conversion goes through src/core/amounts.
  */
-import { AmountError, Community, formatAmount, fromHour, isAmountError, isValidRate, parseAmount, Rate, toHour } from '../../src/core';
+import { AmountError, Community, formatAmount, fromHour, hourToLocal, isAmountError, isValidRate, localToHour, parseAmount, Rate } from '../../src/core';
 
 /** A JSON number or numeric string as stroops (negative allowed for balances), or why not. */
 export function stroopsOf(value: number | string): bigint | AmountError {
@@ -18,15 +18,8 @@ export function stroopsOf(value: number | string): bigint | AmountError {
 
 export const rateOf = (c: Pick<Community, 'rateN' | 'rateD'>): Rate => ({ n: c.rateN, d: c.rateD });
 
-/** Local stroops → HOUR stroops, rounding toward zero. */
-export function localToHour(local: bigint, c: Pick<Community, 'rateN' | 'rateD'>): bigint {
-  return local < 0n ? -toHour(-local, rateOf(c), 'down') : toHour(local, rateOf(c), 'down');
-}
-
-/** HOUR stroops → local stroops, rounding toward zero (a payee never gets more than was sent). */
-export function hourToLocal(hour: bigint, c: Pick<Community, 'rateN' | 'rateD'>): bigint {
-  return hour < 0n ? -fromHour(-hour, rateOf(c), 'down') : fromHour(hour, rateOf(c), 'down');
-}
+/** Conversions between an exchange's units and HOUR are the core's (src/core/amounts). */
+export { hourToLocal, localToHour };
 
 const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? a : gcd(b, a % b));
 

@@ -4,36 +4,23 @@
  * outbox handlers that notify peers, and returns the routes. See
  * docs/protocols/komunitin.md.
  */
-import { Database } from '../../src/db/database';
-import { Protocol, ProtocolDeps } from '../index';
+import { Protocol, ProtocolDeps, ProtocolPlugin } from '../../src/protocol';
+import { komunitinOperations } from './governance';
+import * as G from './schemas/governance';
 import { createOutbound } from './client';
 import { JustSettled, deliveryHandlers } from './notify';
 import { komunitinPayees } from './payees';
-import { PeerDirectory, createPeerDirectory } from './peers';
-import { TransferStore, createTransferStore } from './requests';
+import { createPeerDirectory } from './peers';
+import { createTransferStore } from './requests';
 import { komunitinRouter } from './routes';
 import { KomunitinCode, KomunitinError } from './errors';
 import { MEDIA_TYPE } from './translate';
-import { KomunitinService, NOTIFY, UPDATE, createKomunitinService } from './service';
+import { NOTIFY, UPDATE, createKomunitinService } from './service';
 
-export interface Komunitin {
-  service: KomunitinService;
-  store: TransferStore;
-  peers: PeerDirectory;
-  deps: ProtocolDeps;
-}
-
-/**
- * The running protocol of a hub, by its database: governance operations reach it
- * through the deps they share with it (a hub has one database, and one Komunitin).
- */
 /** A community's Komunitin resources: /{CODE}/currency, /{CODE}/accounts/…, /{CODE}/transfers/…. */
 const KOMUNITIN_PATH = /^\/[A-Z0-9]{4}\/(currency|accounts|transfers)(\/|$)/;
 
-const running = new WeakMap<Database, Komunitin>();
-export const komunitinOf = (db: Database): Komunitin | undefined => running.get(db);
-
-export function createKomunitin(deps: ProtocolDeps): Protocol {
+function start(deps: ProtocolDeps): Protocol {
   const outbound = createOutbound(deps.config.komunitin);
   const peers = createPeerDirectory({
     db: deps.db, communities: deps.communities, accounts: deps.accounts, outbound, ttlMs: deps.config.komunitin.cacheTtlMs, actor: 'komunitin',
@@ -45,9 +32,8 @@ export function createKomunitin(deps: ProtocolDeps): Protocol {
   deps.deliveries.register(NOTIFY, handlers.notify);
   deps.deliveries.register(UPDATE, handlers.update);
   deps.remotePayees.register(komunitinPayees(deps, peers));
-  running.set(deps.db, { service, store, peers, deps });
   return {
-    name: 'komunitin',
+    governance: komunitinOperations(deps, { service, store, peers }),
     router: komunitinRouter({ ...deps, service, store, peers }),
     paths: {
       owns: (path) => KOMUNITIN_PATH.test(path),
@@ -63,3 +49,12 @@ export function createKomunitin(deps: ProtocolDeps): Protocol {
     },
   };
 }
+
+export const komunitin: ProtocolPlugin = {
+  name: 'komunitin',
+  governanceSchemas: [
+    G.RegisterKomunitinPeer, G.KomunitinPeer, G.CreateKomunitinTransfer, G.KomunitinTransfer, G.KomunitinTransferList,
+    G.KomunitinRequestQuery, G.KomunitinPolicy,
+  ],
+  start,
+};

@@ -9,7 +9,7 @@
  */
 import crypto from 'node:crypto';
 import { Account, Community, IMPORT_EXPORT_CODE, isAccountError } from '../../src/core';
-import { ProtocolDeps } from '../index';
+import { ProtocolDeps } from '../../src/protocol';
 import { UUID } from './translate';
 
 export interface LocalAccount {

@@ -7,7 +7,7 @@
  * there: it is then confirmed with a GET instead of being refused.
  */
 import { Delivery, DeliveryHandler, DeliveryOutcome, Transfer } from '../../src/core';
-import { ProtocolDeps } from '../index';
+import { ProtocolDeps } from '../../src/protocol';
 import { tokenFor } from './auth';
 import { Outbound, OutboundError, PeerAnswer } from './client';
 import { NotifyPayload, UpdatePayload } from './service';

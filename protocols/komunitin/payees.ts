@@ -6,7 +6,7 @@
  * told by the same notify, signed by the paying account, from the outbox.
  */
 import { IMPORT_EXPORT_CODE, isCommunityError, RemotePayeeError, RemotePayeeFinder, serverKey } from '../../src/core';
-import { ProtocolDeps } from '../index';
+import { ProtocolDeps } from '../../src/protocol';
 import { resolveLocal, uuidV5 } from './local';
 import { PeerDirectory, ResolveError } from './peers';
 import { NOTIFY, NotifyPayload } from './service';

@@ -12,7 +12,7 @@ import Router from '@koa/router';
 import { Next } from 'koa';
 import { Community, isAmountError, isCommunityError } from '../../src/core';
 import { AppContext, HttpState } from '../../src/http/server';
-import { ProtocolDeps } from '../index';
+import { ProtocolDeps } from '../../src/protocol';
 import { verifyBearer } from './auth';
 import { KomunitinCode, KomunitinError, fail } from './errors';
 import { isServed, resolveLocal } from './local';

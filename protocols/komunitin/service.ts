@@ -6,7 +6,7 @@
  */
 import crypto from 'node:crypto';
 import { Account, Community, convert, currencyOf, isAmountError, isTransferError, LedgerPayment, Transfer, TransferError, transferErrorMessage } from '../../src/core';
-import { ProtocolDeps } from '../index';
+import { ProtocolDeps } from '../../src/protocol';
 import { tokenFor } from './auth';
 import { Outbound, OutboundError } from './client';
 import { JustSettled } from './notify';

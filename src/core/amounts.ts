@@ -97,3 +97,15 @@ export function fromHour(hour: bigint, rate: Rate, rounding: Rounding): bigint {
 export function convert(amount: bigint, from: Rate, to: Rate, rounding: Rounding): bigint {
   return divide(amount * BigInt(from.n) * BigInt(to.d), BigInt(from.d) * BigInt(to.n), rounding);
 }
+
+/** Local stroops → HOUR stroops at a community's rate, either sign, rounding toward zero. */
+export function localToHour(local: bigint, c: { rateN: number; rateD: number }): bigint {
+  const rate = { n: c.rateN, d: c.rateD };
+  return local < 0n ? -toHour(-local, rate, 'down') : toHour(local, rate, 'down');
+}
+
+/** HOUR stroops → local stroops at a community's rate, either sign, rounding toward zero (a payee never gets more than was sent). */
+export function hourToLocal(hour: bigint, c: { rateN: number; rateD: number }): bigint {
+  const rate = { n: c.rateN, d: c.rateD };
+  return hour < 0n ? -fromHour(-hour, rate, 'down') : fromHour(hour, rate, 'down');
+}

@@ -8,6 +8,7 @@ import { AccountService } from './accounts/service';
 import { CommunityService } from './communities/service';
 import { CreditLineService } from './credit-lines/service';
 import { DeliveryService } from './deliveries/service';
+import { ExchangeService } from './exchanges/service';
 import { OnwardRegistry } from './deliveries/onward';
 import { Keyring } from './keys';
 import { Rebalancer } from './rebalancer';
@@ -30,11 +31,13 @@ export interface Core {
   onward: OnwardRegistry;
   /** Accounts on other servers a payment may name, found by the protocol that reaches them. */
   remotePayees: RemotePayees;
+  /** Mirrored exchanges (CXP's, Clearing Central's): mirror community, import-export account, limits in HOUR. */
+  exchanges: ExchangeService;
 }
 
 export {
-  AmountError, amountErrorMessage, convert, formatAmount, fromHour, fromScaled, isAmountError, isValidRate,
-  parseAmount, toHour, toScaled,
+  AmountError, amountErrorMessage, convert, formatAmount, fromHour, fromScaled, hourToLocal, isAmountError, isValidRate,
+  localToHour, parseAmount, toHour, toScaled,
 } from './amounts';
 export type { Rate } from './amounts';
 export { audit } from './audit';
@@ -52,6 +55,7 @@ export { AccountError, accountErrorInfo, isAccountError } from './accounts/error
 export type { AccountService, CreateAccountInput } from './accounts/service';
 
 export { Community } from './communities/model';
+export { HOSTED, PEER } from './communities/model';
 export type { CommunityKind, CommunitySettings, CommunityStatus, PeerSettings } from './communities/model';
 export { CommunityError, communityErrorInfo, isCommunityError } from './communities/errors';
 export { IMPORT_EXPORT_CODE } from './communities/service';
@@ -71,6 +75,10 @@ export { TransferError, isTransferError, transferErrorMessage } from './transfer
 export type { Party, TransferRequest, TransferService } from './transfers/service';
 export { RemotePayeeError, isRemotePayeeError, serverKey } from './transfers/remote-payees';
 export type { RemotePayee, RemotePayeeFinder, RemotePayees, RemotePayment, RemoteServer } from './transfers/remote-payees';
+
+export { MirrorExchange } from './exchanges/model';
+export type { BalanceMismatch } from './exchanges/model';
+export type { CreateMirrorInput, ExchangeService } from './exchanges/service';
 
 export type { Drift, Reconciler } from './reconcile';
 export type { Rebalancer } from './rebalancer';

@@ -15,6 +15,7 @@ const done = (c: Community | CommunityError) => {
 };
 
 export function communityOperations(deps: GovernanceDeps): Operation[] {
+  const { mirrorKinds } = deps.communities;
   return [
     operation({
       id: 'listCommunities', method: 'get', path: '/communities', tag: 'communities',
@@ -29,12 +30,12 @@ export function communityOperations(deps: GovernanceDeps): Operation[] {
       id: 'createCommunity', method: 'post', path: '/communities', tag: 'communities',
       summary: 'Create a community and its currency on the ledger',
       description: 'Answers once the currency exists on the ledger (ledgerStatus "ready").',
-      body: S.CreateCommunity,
+      body: S.createCommunitySchema(mirrorKinds),
       responses: { 201: { description: 'the community, ready to trade', schema: S.Community } },
       errors: [400, 401, 409, 503],
       async handle({ body, actor }) {
         if (body.importExport && body.kind === 'hosted') {
-          throw new HttpError(400, 'invalid_request', 'importExport is only for cxp and ces communities (a hosted community has members instead)', 'importExport');
+          throw new HttpError(400, 'invalid_request', `importExport is only for ${mirrorKinds.join(' and ')} communities (a hosted community has members instead)`, 'importExport');
         }
         const c = await deps.communities.create({ ...body }, actor);
         if (isCommunityError(c)) throw communityFailure(c);

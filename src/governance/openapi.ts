@@ -4,7 +4,6 @@
  * once, as a component, and referenced wherever the same object is reused.
  */
 import { Operation } from './operation';
-import { SCHEMAS } from './schemas';
 import { AccountCode, CommunityCode } from './schemas/common';
 import { JsonSchema, Schema } from './schemas/schema';
 
@@ -21,8 +20,9 @@ const ERROR_TEXT: Record<number, string> = {
 
 const ref = (s: Schema<unknown>) => ({ $ref: `#/components/schemas/${s.name}` });
 
-export function openApiDocument(operations: Operation[]): Record<string, unknown> {
-  const named = new Map<object, Schema<unknown>>(SCHEMAS.map((s) => [s.json, s]));
+/** `schemas`: every named schema, published once as a component and referenced wherever reused. */
+export function openApiDocument(operations: Operation[], schemas: Schema<unknown>[]): Record<string, unknown> {
+  const named = new Map<object, Schema<unknown>>(schemas.map((s) => [s.json, s]));
   /** Copy a schema, replacing nested named schemas by references. */
   const publish = (node: unknown, root: boolean): unknown => {
     if (Array.isArray(node)) return node.map((n) => publish(n, false));
@@ -84,7 +84,7 @@ export function openApiDocument(operations: Operation[]): Record<string, unknown
     paths,
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'a token from GOVERNANCE_TOKENS (or DATA_DIR/governance.token on an embedded hub)' } },
-      schemas: Object.fromEntries(SCHEMAS.map((s) => [s.name, publish(s.json, true)])),
+      schemas: Object.fromEntries(schemas.map((s) => [s.name, publish(s.json, true)])),
     },
   };
 }

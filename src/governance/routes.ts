@@ -15,11 +15,17 @@ import { BASE_PATH, openApiDocument } from './openapi';
 import { GovernanceDeps, Operation, operation } from './operation';
 import { transferOperations } from './transfers';
 import { reconcileOperations } from './reconcile';
-import { komunitinOperations } from './komunitin';
-import { cxpOperations } from './cxp';
+import { governanceSchemas } from './schemas';
+import { Schema } from './schemas/schema';
 import { validBody, validQuery } from './validate';
 
-export function governanceOperations(deps: GovernanceDeps): Operation[] {
+/** What the protocols add: their operations (after the hub's own) and the named schemas those use. */
+export interface GovernancePlugins {
+  operations: Operation[];
+  schemas: Schema<unknown>[];
+}
+
+export function governanceOperations(deps: GovernanceDeps, plugins: GovernancePlugins = { operations: [], schemas: [] }): Operation[] {
   const ops: Operation[] = [
     ...communityOperations(deps),
     ...accountOperations(deps),
@@ -27,8 +33,7 @@ export function governanceOperations(deps: GovernanceDeps): Operation[] {
     ...transferOperations(deps),
     ...auditOperations(deps),
     ...reconcileOperations(deps),
-    ...komunitinOperations(deps),
-    ...cxpOperations(deps),
+    ...plugins.operations,
   ];
   let document: Record<string, unknown> | null = null;
   ops.push(operation({
@@ -37,7 +42,7 @@ export function governanceOperations(deps: GovernanceDeps): Operation[] {
     responses: { 200: { description: 'the OpenAPI 3.1 document' } },
     errors: [],
     async handle() {
-      document ??= openApiDocument(ops);
+      document ??= openApiDocument(ops, governanceSchemas({ mirrorKinds: deps.communities.mirrorKinds, protocols: plugins.schemas }));
       return { status: 200, body: document };
     },
   }));
@@ -59,9 +64,9 @@ function authenticate(ctx: AppContext, auth: Authenticator): string {
   return actor;
 }
 
-export function governanceRouter(deps: GovernanceDeps & { auth: Authenticator }): Router<HttpState> {
+export function governanceRouter(deps: GovernanceDeps & { auth: Authenticator; plugins?: GovernancePlugins }): Router<HttpState> {
   const router = new Router<HttpState>({ prefix: BASE_PATH });
-  for (const op of governanceOperations(deps)) {
+  for (const op of governanceOperations(deps, deps.plugins)) {
     const koaPath = op.path.replace(/\{(\w+)\}/g, ':$1');
     router[op.method](op.id, koaPath, async (ctx: AppContext) => {
       const actor = op.public ? '' : authenticate(ctx, deps.auth);

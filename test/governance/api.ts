@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { Hub, startHub } from '../../src/app';
+import { Hub, allGovernanceSchemas, startHub } from '../../src/app';
 import { isAmountError, parseAmount } from '../../src/core/amounts';
-import { SCHEMAS } from '../../src/governance/schemas';
 import { TestDatabase, createTestDatabase, testConfig } from '../helpers/db';
 
 export const token = (): string => crypto.randomBytes(32).toString('base64url');
@@ -75,7 +74,7 @@ ajv.addFormat('positive-amount', { type: 'string', validate: (s: string) => !isA
 
 /** Assert that a response body matches the named schema of the OpenAPI document. */
 export function assertSchema(name: string, body: unknown): void {
-  const s = SCHEMAS.find((x) => x.name === name);
+  const s = allGovernanceSchemas().find((x) => x.name === name);
   assert.ok(s, `no schema ${name}`);
   const v = ajv.getSchema(name) ?? (ajv.addSchema(s.json, name), ajv.getSchema(name)!);
   assert.ok(v(body), `${name}: ${ajv.errorsText(v.errors)}\n${JSON.stringify(body, null, 2)}`);

@@ -94,7 +94,7 @@ describe('governance authentication', () => {
     assert.ok(!fs.existsSync(tokenFile(dir)), 'no token is generated for a server deployment');
     assert.match(lines.join(''), /governance API is disabled/);
     // The handlers are never reached: the refusal comes first.
-    const deps = {} as GovernanceDeps;
+    const deps = { communities: { mirrorKinds: [] } } as unknown as GovernanceDeps;
     const app = createHttpApp({ logger, metrics: createMetrics(), bodyLimit: 1024 * 1024, routers: [governanceRouter({ ...deps, auth })] });
     const http = await listen(app, 0, '127.0.0.1', 1000);
     try {

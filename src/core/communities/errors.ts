@@ -16,7 +16,7 @@ export const isCommunityError = isOneOf(CommunityError);
 export const communityErrorInfo: Record<CommunityError, { field: string; message: string }> = {
   [CommunityError.InvalidCode]: { field: 'code', message: 'code must be 4 characters, A–Z or 0–9 (e.g. "GRN1")' },
   [CommunityError.InvalidName]: { field: 'name', message: 'name must be 1 to 100 characters' },
-  [CommunityError.InvalidKind]: { field: 'kind', message: 'kind must be one of hosted, cxp, ces (peer communities are reached through their own server)' },
+  [CommunityError.InvalidKind]: { field: 'kind', message: 'kind must be hosted or an exchange kind one of the hub\'s protocols serves (peer communities are reached through their own server)' },
   [CommunityError.DuplicateCode]: { field: 'code', message: 'a community with this code already exists' },
   [CommunityError.UnknownCommunity]: { field: 'code', message: 'no community with this code' },
   [CommunityError.InvalidRate]: { field: 'rate', message: 'rate must be {n, d} with positive integers below 2^31 (value of one unit in HOUR = n/d)' },

@@ -1,8 +1,16 @@
 import { BaseModel } from '../../db/model';
 import { CurrencyAccounts } from '../ledger';
 
-export const COMMUNITY_KINDS = ['hosted', 'cxp', 'ces', 'peer'] as const;
-export type CommunityKind = (typeof COMMUNITY_KINDS)[number];
+/**
+ * How a community is reached. The core knows two kinds of its own: `hosted` (members on
+ * this hub) and `peer` (a currency another server keeps, whose keys the hub never
+ * holds). The other kinds are mirror kinds that protocols declare (`cxp`: an exchange
+ * reached by CXP): a mirror currency hosted here, its members behind one import-export
+ * account (src/core/exchanges).
+ */
+export type CommunityKind = string;
+export const HOSTED = 'hosted';
+export const PEER = 'peer';
 export type CommunityStatus = 'active' | 'blocked';
 
 /** Amounts in the community's own units, stroops as decimal strings (jsonb). */
@@ -26,7 +34,7 @@ export interface PeerSettings {
   assetCode: string;
 }
 
-/** A community: one currency and its members, reached in one of four ways (kind). */
+/** A community: one currency and its members, reached in one of several ways (kind). */
 export class Community extends BaseModel {
   static override tableName = 'communities';
   static override jsonAttributes = ['ledgerAccounts', 'settings'];

@@ -19,7 +19,8 @@ import { CurrencyAccounts, Ledger } from '../ledger';
 import { AccountService } from '../accounts/service';
 import { isAccountError } from '../accounts/errors';
 import { CommunityError } from './errors';
-import { COMMUNITY_KINDS, Community, CommunityKind, CommunitySettings } from './model';
+import { Trx } from '../../db/database';
+import { Community, CommunityKind, CommunitySettings, HOSTED, PEER } from './model';
 import { currencyOf } from './currency';
 
 export const IMPORT_EXPORT_CODE = 'IMPORT-EXPORT';
@@ -35,6 +36,8 @@ export interface CreateCommunityInput {
   settings?: Partial<CommunitySettings>;
   /** Mirror communities: the exchange's limits (min = −creditLimit, max = maxBalance). */
   importExport?: { creditLimit: string; maxBalance: string };
+  /** Rows of the new community written in the same transaction as it (in its scope), e.g. a mirrored exchange's. */
+  alsoWrite?: (trx: Trx, c: Community) => Promise<void>;
 }
 
 /** A currency another server keeps on the same ledger, as that server publishes it. */
@@ -50,6 +53,9 @@ export interface PeerCommunityInput {
 }
 
 export interface CommunityService {
+  /** The mirror kinds the hub's protocols declared (`cxp`, …): communities with an import-export account. */
+  readonly mirrorKinds: readonly string[];
+  isMirror(c: Pick<Community, 'kind'>): boolean;
   create(input: CreateCommunityInput, actor?: string): Promise<Community | CommunityError>;
   /**
    * Record a peer community: no keys, nothing provisioned (its own server did that), so
@@ -82,8 +88,12 @@ function defaultSettings(rate: Rate, given: Partial<CommunitySettings> = {}): Co
 
 export function createCommunityService(deps: {
   db: Database; vault: Vault; ledger: Ledger; keyring: Keyring; accounts: AccountService; logger: Logger;
+  /** Declared by the protocols (see src/protocol.ts). */
+  mirrorKinds?: readonly string[];
 }): CommunityService {
   const { db, vault, ledger, keyring, accounts, logger } = deps;
+  const mirrorKinds = [...(deps.mirrorKinds ?? [])];
+  const isMirror = (c: Pick<Community, 'kind'>) => mirrorKinds.includes(c.kind);
   const amount = (s: string) => parseAmount(s, { allowZero: true }) as bigint;
 
   const provision = async (c: Community, importExport?: { creditLimit: string; maxBalance: string }): Promise<void> => {
@@ -91,7 +101,7 @@ export function createCommunityService(deps: {
     await ledger.provisionCurrency(currencyOf(c), keyring.lookup(c.id), {
       creditBalance: amount(s.creditBalance), traderCredit: amount(s.traderCredit),
     });
-    if (c.kind === 'cxp' || c.kind === 'ces') {
+    if (isMirror(c)) {
       const existing = await accounts.get(c, IMPORT_EXPORT_CODE);
       if (isAccountError(existing)) {
         const r = await accounts.create(c, { code: IMPORT_EXPORT_CODE, kind: 'import_export', ...importExport }, 'system');
@@ -107,10 +117,13 @@ export function createCommunityService(deps: {
     (await db.hub(async (trx) => Community.query(trx).findOne({ code }))) ?? CommunityError.UnknownCommunity;
 
   return {
+    mirrorKinds,
+    isMirror,
+
     async create(input, actor = 'system') {
       if (typeof input.code !== 'string' || !/^[A-Z0-9]{4}$/.test(input.code)) return CommunityError.InvalidCode;
       if (typeof input.name !== 'string' || input.name.trim().length < 1 || input.name.length > 100) return CommunityError.InvalidName;
-      if (!COMMUNITY_KINDS.includes(input.kind) || input.kind === 'peer') return CommunityError.InvalidKind;
+      if (input.kind !== HOSTED && !mirrorKinds.includes(input.kind)) return CommunityError.InvalidKind;
       const rate = input.rate ?? { n: 1, d: 1 };
       if (!isValidRate(rate)) return CommunityError.InvalidRate;
       const settings = defaultSettings(rate, input.settings);
@@ -127,6 +140,7 @@ export function createCommunityService(deps: {
         if (typeof c === 'string') return c;
         for (const k of Object.values(keys)) await keyring.store(trx, c.id, k);
         await audit(trx, { actor, action: 'community.create', subject: `community:${c.code}`, after: { name: c.name, kind: c.kind, rate, settings } });
+        await input.alsoWrite?.(trx, c);
         return c;
       });
       if (typeof community === 'string') return community;
@@ -144,7 +158,7 @@ export function createCommunityService(deps: {
       return db.hub(async (trx) => {
         const settings = { assetCode: input.assetCode };
         const c = await registerCommunity(trx, vault, {
-          code: input.code, name, kind: 'peer', rateN: input.rate.n, rateD: input.rate.d,
+          code: input.code, name, kind: PEER, rateN: input.rate.n, rateD: input.rate.d,
           ledgerAccounts: input.ledgerAccounts, ledgerStatus: 'ready', settings,
         });
         if (typeof c === 'string') return c;
@@ -157,7 +171,7 @@ export function createCommunityService(deps: {
       if (!isValidRate(update.rate)) return CommunityError.InvalidRate;
       return db.hub(async (trx) => {
         const before = await Community.query(trx).findById(id);
-        if (!before || before.kind !== 'peer') return CommunityError.UnknownCommunity;
+        if (!before || before.kind !== PEER) return CommunityError.UnknownCommunity;
         const name = update.name.trim().slice(0, 100) || before.name;
         if (before.rateN === update.rate.n && before.rateD === update.rate.d && before.name === name) return before;
         await audit(trx, {
@@ -199,7 +213,7 @@ export function createCommunityService(deps: {
     },
 
     async resumeProvisioning() {
-      const all = await db.hub(async (trx) => Community.query(trx).whereNot({ kind: 'peer' }));
+      const all = await db.hub(async (trx) => Community.query(trx).whereNot({ kind: PEER }));
       const failed: string[] = [];
       for (const c of all) {
         try {

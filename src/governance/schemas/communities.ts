@@ -1,10 +1,11 @@
 import { Amount, CommunityCode, Rate, RateBody, Timestamp } from './common';
-import { schema } from './schema';
+import { Schema, schema } from './schema';
 
 export interface CreateCommunityBody {
   code: string;
   name: string;
-  kind: 'hosted' | 'cxp' | 'ces';
+  /** hosted, or a mirror kind one of the hub's protocols declares. */
+  kind: string;
   rate?: RateBody;
   settings?: Partial<Record<'traderMaxBalance' | 'traderCredit' | 'creditBalance' | 'defaultCreditLimit' | 'defaultMaxBalance', string>>;
   importExport?: { creditLimit: string; maxBalance: string };
@@ -18,25 +19,38 @@ const settingsProperties = {
   defaultMaxBalance: { ...Amount.json, description: 'maximum balance of new members' },
 };
 
-export const CreateCommunity = schema<CreateCommunityBody>('CreateCommunity', {
+const creation = new Map<string, Schema<CreateCommunityBody>>();
+
+/**
+ * The kinds a community may be created as: hosted, or a mirror kind the hub's protocols
+ * serve. One object per set of kinds: the OpenAPI document finds named schemas by identity.
+ */
+export function createCommunitySchema(mirrorKinds: readonly string[]): Schema<CreateCommunityBody> {
+  const key = mirrorKinds.join(',');
+  let s = creation.get(key);
+  if (!s) creation.set(key, (s = buildCreateCommunity(mirrorKinds)));
+  return s;
+}
+
+const buildCreateCommunity = (mirrorKinds: readonly string[]) => schema<CreateCommunityBody>('CreateCommunity', {
   type: 'object',
   properties: {
     code: CommunityCode.json,
     name: { type: 'string', minLength: 1, maxLength: 100, pattern: '\\S', description: 'A name of 1 to 100 characters, not blank.' },
     kind: {
-      enum: ['hosted', 'cxp', 'ces'],
-      description: 'hosted: members on this hub; cxp / ces: a mirror of an exchange reached by CXP or Clearing Central',
+      enum: ['hosted', ...mirrorKinds],
+      description: `hosted: members on this hub${mirrorKinds.length ? `; ${mirrorKinds.join(' / ')}: a mirror of an exchange reached through the protocol of that name` : ''}`,
     },
     rate: Rate.json,
     settings: {
       type: 'object',
-      description: 'Amounts in the community\'s units; each defaults to Komunitin\'s value converted at the rate.',
+      description: 'Amounts in the community\'s units; each defaults to a value in HOUR (docs/governance.md) converted at the rate.',
       properties: settingsProperties,
       additionalProperties: false,
     },
     importExport: {
       type: 'object',
-      description: 'cxp and ces only: the exchange\'s limits for all its members (min = −creditLimit, max = maxBalance).',
+      description: `${mirrorKinds.join(' and ') || 'mirror kinds'} only: the exchange's limits for all its members (min = −creditLimit, max = maxBalance).`,
       properties: { creditLimit: Amount.json, maxBalance: Amount.json },
       required: ['creditLimit', 'maxBalance'],
       additionalProperties: false,
@@ -63,7 +77,7 @@ export const Community = schema<unknown>('Community', {
   properties: {
     code: CommunityCode.json,
     name: { type: 'string' },
-    kind: { enum: ['hosted', 'cxp', 'ces', 'peer'] },
+    kind: { type: 'string', description: 'hosted, peer (a currency another server keeps), or a mirror kind the hub\'s protocols serve' },
     status: { enum: ['active', 'blocked'] },
     rate: Rate.json,
     ledgerStatus: { enum: ['provisioning', 'ready'], description: 'ready once the currency exists on the ledger' },

@@ -47,11 +47,11 @@ export const Transfer = schema<unknown>('Transfer', {
     updatedAt: Timestamp,
     deliveries: {
       type: 'array',
-      description: 'telling the other side (a CXP relay, a Komunitin notify): retried until acknowledged',
+      description: 'telling the other side (a relay, a notify, in the protocol that reaches it): retried until acknowledged',
       items: {
         type: 'object',
         properties: {
-          kind: { type: 'string', examples: ['cxp.relay', 'komunitin.notify'] },
+          kind: { type: 'string', description: 'the protocol\'s name for it: <protocol>.<what>' },
           target: { type: 'string' },
           state: { enum: ['pending', 'delivered', 'refused', 'cancelled'], description: 'cancelled: the transfer was rejected, there was nothing to tell' },
           attempts: { type: 'integer', minimum: 0 },

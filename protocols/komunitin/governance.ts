@@ -2,24 +2,22 @@
  * Governance of the Komunitin protocol: register a peer currency (so credit lines can
  * be set to it), pay a peer's account or ask it for a payment on a member's behalf,
  * see and decide payment requests peers sent, and set which requests are paid without
- * asking. The protocol itself runs in protocols/komunitin; these operations reach it
- * through the hub's database handle they share.
+ * asking. Built by the protocol when it starts, over its own service, store and peers.
  */
-import { isAmountError, parseAmount, formatAmount } from '../core/amounts';
-import { HttpError } from '../http/errors';
-import { komunitinOf, Komunitin } from '../../protocols/komunitin';
-import { KomunitinError } from '../../protocols/komunitin/errors';
-import { ResolveError } from '../../protocols/komunitin/peers';
-import { KTransfer } from '../../protocols/komunitin/requests';
-import { currencyUrlOf, parseAccountUri } from '../../protocols/komunitin/translate';
-import { requireAccount, requireCommunity } from './lookup';
-import { GovernanceDeps, Operation, operation } from './operation';
-import * as S from './schemas/komunitin';
+import { formatAmount, isAmountError, parseAmount } from '../../src/core';
+import { GovernanceDeps, HttpError, Operation, operation, requireAccount, requireCommunity } from '../../src/governance';
+import { KomunitinError } from './errors';
+import { PeerDirectory, ResolveError } from './peers';
+import { KTransfer, TransferStore } from './requests';
+import { KomunitinService } from './service';
+import { currencyUrlOf, parseAccountUri } from './translate';
+import * as S from './schemas/governance';
 
-function protocol(deps: GovernanceDeps): Komunitin {
-  const k = komunitinOf(deps.db);
-  if (!k) throw new HttpError(503, 'komunitin_unavailable', 'the Komunitin protocol is not running on this hub');
-  return k;
+/** The running protocol, as its governance operations use it. */
+export interface Komunitin {
+  service: KomunitinService;
+  store: TransferStore;
+  peers: PeerDirectory;
 }
 
 /** Protocol errors as governance answers (the Komunitin code becomes the error code). */
@@ -44,7 +42,7 @@ const uriOf = (to: string): string => {
   return p.href;
 };
 
-export function komunitinOperations(deps: GovernanceDeps): Operation[] {
+export function komunitinOperations(deps: GovernanceDeps, k: Komunitin): Operation[] {
   return [
     operation({
       id: 'registerKomunitinPeer', method: 'post', path: '/komunitin/peers', tag: 'komunitin',
@@ -53,7 +51,6 @@ export function komunitinOperations(deps: GovernanceDeps): Operation[] {
       responses: { 200: { description: 'the peer community', schema: S.KomunitinPeer } },
       errors: [400, 401, 502, 503],
       async handle({ body }) {
-        const k = protocol(deps);
         const url = /\/accounts\/[^/]+$/.test(new URL(body.url).pathname) ? currencyUrlOf(body.url) : body.url.replace(/\/+$/, '');
         if (!/\/[A-Z0-9]{4}\/currency$/.test(new URL(url).pathname)) throw new HttpError(400, 'invalid_request', 'url: expected https://server/CODE/currency or an account URL', 'url');
         const p = await run(() => k.peers.currency(url));
@@ -67,7 +64,6 @@ export function komunitinOperations(deps: GovernanceDeps): Operation[] {
       responses: { 201: { description: 'the payment', schema: S.KomunitinTransfer } },
       errors: [400, 401, 404, 422, 502, 503],
       async handle({ params, body, actor }) {
-        const k = protocol(deps);
         const c = await requireCommunity(deps, params.code);
         const a = await requireAccount(deps, c, body.account);
         const amount = parseAmount(body.amount);
@@ -83,7 +79,6 @@ export function komunitinOperations(deps: GovernanceDeps): Operation[] {
       responses: { 201: { description: 'the request (pending, or committed if the peer paid at once)', schema: S.KomunitinTransfer } },
       errors: [400, 401, 404, 422, 502, 503],
       async handle({ params, body, actor }) {
-        const k = protocol(deps);
         const c = await requireCommunity(deps, params.code);
         const a = await requireAccount(deps, c, body.account);
         const amount = parseAmount(body.amount);
@@ -99,7 +94,6 @@ export function komunitinOperations(deps: GovernanceDeps): Operation[] {
       responses: { 200: { description: 'the requests', schema: S.KomunitinTransferList } },
       errors: [400, 401, 404, 503],
       async handle({ params, query }) {
-        const k = protocol(deps);
         const c = await requireCommunity(deps, params.code);
         const rows = await k.store.list(c.id, { kind: 'request', ...(query.state ? { state: query.state } : {}) });
         const codes = new Map((await deps.accounts.list(c)).map((a) => [a.id, a.code]));
@@ -112,7 +106,6 @@ export function komunitinOperations(deps: GovernanceDeps): Operation[] {
       responses: { 200: { description: 'the request as it now stands', schema: S.KomunitinTransfer } },
       errors: [401, 404, 422, 502, 503],
       async handle({ params, actor }) {
-        const k = protocol(deps);
         const c = await requireCommunity(deps, params.code);
         const t = await run(() => k.service.decide(c, params.id, decision, actor));
         return { status: 200, body: view(t, t.accountId) };
@@ -125,7 +118,6 @@ export function komunitinOperations(deps: GovernanceDeps): Operation[] {
       responses: { 200: { description: 'the policy', schema: S.KomunitinPolicy } },
       errors: [400, 401, 404, 503],
       async handle({ params, body }) {
-        const k = protocol(deps);
         const c = await requireCommunity(deps, params.code);
         return { status: 200, body: await k.store.setPolicy(c.id, { acceptRequests: body.acceptRequests, whitelist: body.whitelist ?? [] }) };
       },

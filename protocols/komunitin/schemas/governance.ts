@@ -1,6 +1,5 @@
 /** Governance of the Komunitin protocol: peers, external payments, payment requests, policy. */
-import { AccountCode, CommunityCode, PositiveAmount, Timestamp } from './common';
-import { schema } from './schema';
+import { AccountCode, CommunityCode, PositiveAmount, Timestamp, schema } from '../../../src/governance';
 
 const uri = { type: 'string', minLength: 8, maxLength: 2000, pattern: '^https?://' };
 

@@ -4,26 +4,19 @@
  * import-export account with the circle's min and max), its registry row and its Hawk
  * credentials, shown once. Block, key rotation, ticks and legacy mode are here too.
  */
-import { Core } from '../app';
-import { formatAmount, parseAmount } from '../core/amounts';
-import { audit } from '../core/audit';
-import { isAccountError } from '../core/accounts/errors';
-import { isCommunityError } from '../core/communities/errors';
-import { Community } from '../core/communities/model';
-import { IMPORT_EXPORT_CODE } from '../core/communities/service';
-import { HttpError } from '../http/errors';
-import { CxpExchange, ExchangeStore, exchangeStore, newHawkId, newKey, uriKey } from '../../protocols/cxp/store';
-import { hourToLocal, ticksToRate } from '../../protocols/cxp/translate';
-import { accountFailure, communityFailure } from './errors';
-import { requireCommunity } from './lookup';
-import { GovernanceDeps, Operation, operation } from './operation';
-import { SetStatus } from './schemas/communities';
-import * as S from './schemas/cxp';
+import {
+  Community, ExchangeService, MirrorExchange, audit, formatAmount, isAccountError, isCommunityError, parseAmount,
+} from '../../src/core';
+import {
+  GovernanceDeps, HttpError, Operation, SetStatus, accountFailure, communityFailure, operation, requireCommunity,
+} from '../../src/governance';
+import * as S from './schemas/governance';
+import { CxpExchange, ExchangeStore, newHawkId, newKey, uriKey } from './store';
+import { ticksToRate } from './translate';
 
-const HOUR = 10_000_000n;
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 
-export function exchangeView(c: Community, ex: CxpExchange, locked: boolean, mismatches?: number) {
+export function exchangeView(c: Community, ex: CxpExchange, mirror: MirrorExchange, locked: boolean, mismatches?: number) {
   return {
     code: c.code,
     name: ex.title,
@@ -34,37 +27,24 @@ export function exchangeView(c: Community, ex: CxpExchange, locked: boolean, mis
     ticks: ex.ticks,
     ticksLocked: locked,
     rate: { n: c.rateN, d: c.rateD },
-    creditLimit: formatAmount(-ex.minHour),
-    maxBalance: formatAmount(ex.maxHour),
+    creditLimit: formatAmount(mirror.creditLimitHour),
+    maxBalance: formatAmount(mirror.maxBalanceHour),
     ratioPercent: ex.ratioPercent,
     volume: ex.volume === null ? null : formatAmount(ex.volume),
     authentication: ex.legacy ? 'legacy' : 'hawk',
     legacyIps: ex.legacyIps,
     declared: ex.declared,
     handshakeAt: iso(ex.handshakeAt),
-    firstTradeAt: iso(ex.firstTradeAt),
+    firstTradeAt: iso(mirror.firstTradeAt),
     ...(mismatches === undefined ? {} : { balanceMismatches: mismatches }),
     createdAt: iso(ex.createdAt)!,
   };
 }
 
-/** The mirror currency's settings, sized so the ledger never binds before the circle's limits do. */
-function mirrorSettings(creditLimit: bigint, maxBalance: bigint) {
-  const atLeast = (x: bigint, hours: bigint) => (x > hours * HOUR ? x : hours * HOUR);
-  const traderCredit = atLeast(maxBalance, 100n);
-  const traderMaxBalance = atLeast(traderCredit + creditLimit, 1000n);
-  return {
-    traderCredit: formatAmount(traderCredit),
-    traderMaxBalance: formatAmount(traderMaxBalance),
-    creditBalance: formatAmount(atLeast(2n * (traderCredit + creditLimit), 1_000_000n)),
-  };
-}
-
-export function cxpOperations(governance: GovernanceDeps): Operation[] {
-  // The hub hands governance the whole core; sealing keys needs its keyring.
-  const deps = governance as GovernanceDeps & Pick<Core, 'keyring'>;
-  let cached: ExchangeStore | null = null;
-  const store = () => (cached ??= exchangeStore({ db: deps.db, keyring: deps.keyring }));
+/** The governing body's operations on CXP exchanges, over the protocol's own exchange store. */
+export function cxpOperations(deps: GovernanceDeps & { exchanges: ExchangeService; store: ExchangeStore }): Operation[] {
+  const { exchanges } = deps;
+  const store = () => deps.store;
 
   const requireExchange = async (code: string): Promise<{ c: Community; ex: CxpExchange }> => {
     const c = await requireCommunity(deps, code);
@@ -73,18 +53,12 @@ export function cxpOperations(governance: GovernanceDeps): Operation[] {
     return { c, ex };
   };
 
-  const locked = (ex: CxpExchange) => deps.db.community(ex.communityId, async (trx) => {
-    const row = await trx('transfers').first('id')
-      .where((q) => q.where({ community_id: ex.communityId }).orWhere({ payee_community_id: ex.communityId }))
-      .whereIn('state', ['settled', 'delivered', 'compensated']);
-    return Boolean(row);
-  });
-
   const view = async (c: Community, ex: CxpExchange, withMismatches = false) => {
-    const mismatches = withMismatches
-      ? Number((await deps.db.community(c.id, (trx) => trx('cxp_balance_mismatches').count({ n: '*' })))[0].n)
-      : undefined;
-    return exchangeView(c, ex, await locked(ex), mismatches);
+    const mirror = await exchanges.get(c.id);
+    if (!mirror) throw new Error(`CXP exchange ${c.code} has no mirror record`);
+    // Ticks are locked from the first trade on (the handshake applies them until then).
+    const locked = (await exchanges.tradeCount(c.id)) > 0;
+    return exchangeView(c, ex, mirror, locked, withMismatches ? await exchanges.mismatchCount(c.id) : undefined);
   };
 
   return [
@@ -102,35 +76,32 @@ export function cxpOperations(governance: GovernanceDeps): Operation[] {
         if (await store().byUriKey(site)) throw new HttpError(409, 'duplicate_exchange', `an exchange at ${site} is already a member`, 'uri');
         const creditHour = parseAmount(body.creditLimit, { allowZero: true }) as bigint;
         const maxHour = parseAmount(body.maxBalance, { allowZero: true }) as bigint;
-        const shape = { rateN: rate.n, rateD: rate.d };
-        const creditLimit = hourToLocal(creditHour, shape);
-        const maxBalance = hourToLocal(maxHour, shape);
-        const c = await deps.communities.create({
-          code: body.code, name: body.name, kind: 'cxp', rate,
-          settings: mirrorSettings(creditLimit, maxBalance),
-          importExport: { creditLimit: formatAmount(creditLimit), maxBalance: formatAmount(maxBalance) },
-        }, actor);
-        if (isCommunityError(c)) throw communityFailure(c);
         const hawkId = newHawkId();
         const key = newKey();
         const legacyKey = body.legacy ? newKey() : undefined;
-        const ex = await deps.db.community(c.id, async (trx) => {
-          const row = await CxpExchange.query(trx).insertAndFetch({
-            communityId: c.id, uri: body.uri, uriKey: site, title: body.name, hawkId, ticks: body.ticks ?? '1',
-            minHour: -creditHour, maxHour, ratioPercent: body.ratioPercent ?? 0, legacy: Boolean(body.legacy), legacyIps: body.legacy?.ips ?? [],
-          });
-          await store().sealHawkKey(trx, row, key);
-          if (legacyKey) await store().sealLegacyKey(trx, c.id, legacyKey);
-          await audit(trx, {
-            actor, action: 'exchange.approve', subject: `exchange:${c.code}`,
-            after: { uri: body.uri, hawkId, ticks: row.ticks, creditLimit: creditHour, maxBalance: maxHour, ratioPercent: row.ratioPercent, legacy: row.legacy },
-          });
-          return row;
-        });
+        let ex: CxpExchange | null = null;
+        // The exchange's registry row and keys are written with its community, all or nothing.
+        const c = await exchanges.create({
+          code: body.code, name: body.name, kind: 'cxp', rate, creditLimitHour: creditHour, maxBalanceHour: maxHour,
+          async alsoWrite(trx, created) {
+            ex = await CxpExchange.query(trx).insertAndFetch({
+              communityId: created.id, uri: body.uri, uriKey: site, title: body.name, hawkId, ticks: body.ticks ?? '1',
+              ratioPercent: body.ratioPercent ?? 0, legacy: Boolean(body.legacy), legacyIps: body.legacy?.ips ?? [],
+            });
+            await store().sealHawkKey(trx, ex, key);
+            if (legacyKey) await store().sealLegacyKey(trx, created.id, legacyKey);
+            await audit(trx, {
+              actor, action: 'exchange.approve', subject: `exchange:${created.code}`,
+              after: { uri: body.uri, hawkId, ticks: ex.ticks, creditLimit: creditHour, maxBalance: maxHour, ratioPercent: ex.ratioPercent, legacy: ex.legacy },
+            });
+          },
+        }, actor);
+        if (isCommunityError(c)) throw communityFailure(c);
+        if (!ex) throw new Error(`exchange ${c.code} was created without its registry row`);
         store().invalidate();
         return {
           status: 201,
-          body: { exchange: await view(c, ex), hawk: { id: hawkId, key, algorithm: 'sha256' }, ...(legacyKey ? { legacyKey } : {}) },
+          body: { exchange: await view(c, ex as CxpExchange), hawk: { id: hawkId, key, algorithm: 'sha256' }, ...(legacyKey ? { legacyKey } : {}) },
           headers: { Location: `/governance/v1/exchanges/${c.code}` },
         };
       },
@@ -167,13 +138,13 @@ export function cxpOperations(governance: GovernanceDeps): Operation[] {
       errors: [401, 404, 503],
       async handle({ params }) {
         const { c } = await requireExchange(params.code);
-        const rows = await deps.db.community(c.id, (trx) => trx('cxp_balance_mismatches').orderBy('id', 'desc').limit(100));
+        const rows = await exchanges.mismatches(c.id, 100);
         return {
           status: 200,
           body: {
-            mismatches: rows.map((r: { declared: string; hub: string; volume: string | null; at: Date }) => ({
-              declared: formatAmount(BigInt(r.declared)), hub: formatAmount(BigInt(r.hub)),
-              volume: r.volume === null ? null : formatAmount(BigInt(r.volume)), at: iso(r.at),
+            mismatches: rows.map((r) => ({
+              declared: formatAmount(r.declared), hub: formatAmount(r.hub),
+              volume: r.volume === null ? null : formatAmount(r.volume), at: iso(r.at),
             })),
           },
         };
@@ -220,12 +191,9 @@ export function cxpOperations(governance: GovernanceDeps): Operation[] {
         const { ex } = await requireExchange(params.code);
         const rate = ticksToRate(body.ticks);
         if (!rate) throw new HttpError(400, 'invalid_request', 'ticks cannot be a ledger rate', 'ticks');
-        const c = await deps.communities.setRate(params.code, rate, actor);
+        const c = await exchanges.setRate(ex.communityId, rate, actor);
+        if (isAccountError(c)) throw accountFailure(c, 'ticks');
         if (isCommunityError(c)) throw communityFailure(c);
-        const a = await deps.accounts.setLimits(c, IMPORT_EXPORT_CODE, {
-          creditLimit: formatAmount(hourToLocal(-ex.minHour, c)), maxBalance: formatAmount(hourToLocal(ex.maxHour, c)),
-        }, actor);
-        if (isAccountError(a)) throw accountFailure(a, 'ticks');
         const updated = await store().patch(c.id, { ticks: body.ticks });
         return { status: 200, body: await view(c, updated) };
       },

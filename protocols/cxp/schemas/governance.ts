@@ -1,6 +1,5 @@
 /** CXP exchanges: approval, keys, ticks, legacy mode, and how the governing body sees them. */
-import { Amount, CommunityCode, PositiveAmount, Timestamp } from './common';
-import { schema } from './schema';
+import { Amount, CommunityCode, PositiveAmount, Timestamp, schema } from '../../../src/governance';
 
 const uri = {
   type: 'string', minLength: 8, maxLength: 255, pattern: '^https?://[^\\s<>"{}|\\\\^`]+$',
