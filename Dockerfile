@@ -2,7 +2,10 @@
 FROM node:20-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The workspace packages' manifests first, so npm ci links them (the devnet is one).
+COPY packages/devnet/package.json ./packages/devnet/
 RUN npm ci --omit=dev --no-audit --no-fund
+COPY packages ./packages
 COPY bin ./bin
 COPY src ./src
 COPY protocols ./protocols

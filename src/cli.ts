@@ -3,6 +3,7 @@
  * operator's admin commands, the standalone devnet).
  */
 import fs from 'node:fs';
+import { runDevnet } from '@intertrade/devnet';
 import { Config, ConfigError, loadClientConfig, loadConfig } from './config';
 import { createLogger } from './logger';
 import { cliCommands, openStorage, startHub } from './app';
@@ -11,7 +12,6 @@ import { randomKey } from './vault/crypto';
 import { masterKeyFile, nextMasterKeyFile, readKeyFile, writeKeyFile } from './vault/master-key';
 import { rotateCommunityKey, rotateMasterKey } from './vault/rotation';
 import { Community } from './core/communities/model';
-import { runDevnet } from './devnet/cli';
 import { seedDemo } from './demo';
 import { governanceGroups, governanceUsage, runGovernanceCli } from './governance/cli';
 
@@ -140,7 +140,7 @@ export async function run(argv: string[]): Promise<void> {
       if (rest[0] === 'rotate-community') return rotateCommunity(rest[1]);
       throw new UsageError(USAGE);
     case 'devnet':
-      return runDevnet(rest);
+      return runDevnet(rest, { command: 'intertrade devnet' });
     case 'help': case '--help': case '-h':
       process.stdout.write(`${USAGE}\n`);
       return;

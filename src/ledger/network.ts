@@ -5,8 +5,8 @@
  * one code path everywhere.
  */
 import path from 'node:path';
+import { startDevnet } from '@intertrade/devnet';
 import { Config } from '../config';
-import { startDevnet } from '../devnet/cli';
 
 export interface StellarNetwork {
   horizonUrl: string;

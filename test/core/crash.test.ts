@@ -15,7 +15,7 @@ import { Community } from '../../src/core/communities/model';
 import { FINAL_STATES, Transfer } from '../../src/core/transfers/model';
 import { isTransferError } from '../../src/core/transfers/errors';
 import { Party } from '../../src/core/transfers/service';
-import { TestNetwork, startTestNetwork } from '../devnet/harness';
+import { TestNetwork, startTestNetwork } from '@intertrade/devnet/testing';
 import { TEST_MASTER_KEY, TestDatabase, createTestDatabase } from '../helpers/db';
 import { CrashPlan, crashAmount, crashKey, crashPayee, crashPayer } from '../fixtures/crash-plan';
 import { HubCore, openHubCore } from '../fixtures/hub-core';

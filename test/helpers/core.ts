@@ -13,7 +13,7 @@ import { CreateCommunityInput } from '../../src/core/communities/service';
 import { Party } from '../../src/core/transfers/service';
 import { createLogger } from '../../src/logger';
 import { StellarLedger, createStellarLedger } from '../../src/ledger/stellar/stellar-ledger';
-import { TestNetwork, startTestNetwork } from '../devnet/harness';
+import { TestNetwork, startTestNetwork } from '@intertrade/devnet/testing';
 import { TestStorage, openTestStorage } from './storage';
 
 export const units = (s: string): bigint => parseAmount(s, { allowZero: true }) as bigint;

@@ -4,7 +4,7 @@ import { KeyLookup, LedgerCurrency, LedgerError, isLedgerError } from '../../src
 import { createLogger } from '../../src/logger';
 import { StellarLedger, createStellarLedger } from '../../src/ledger/stellar/stellar-ledger';
 import { Redacted } from '../../src/vault/redacted';
-import { TestNetwork, startTestNetwork } from '../devnet/harness';
+import { TestNetwork, startTestNetwork } from '@intertrade/devnet/testing';
 
 const u = (s: string) => parseAmount(s, { allowZero: true }) as bigint;
 

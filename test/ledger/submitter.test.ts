@@ -14,7 +14,7 @@ import { createLogger } from '../../src/logger';
 import { StellarLedger, createStellarLedger } from '../../src/ledger/stellar/stellar-ledger';
 import { Submitter } from '../../src/ledger/stellar/submitter';
 import { Redacted } from '../../src/vault/redacted';
-import { TestNetwork, startTestNetwork } from '../devnet/harness';
+import { TestNetwork, startTestNetwork } from '@intertrade/devnet/testing';
 
 const u = (s: string) => parseAmount(s, { allowZero: true }) as bigint;
 const logger = createLogger(process.env.TEST_LOG_LEVEL === 'warn' ? 'warn' : 'silent');

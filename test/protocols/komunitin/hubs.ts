@@ -9,7 +9,7 @@ import { loadConfig } from '../../../src/config';
 import { createLogger } from '../../../src/logger';
 import { TEST_MASTER_KEY, TestDatabase, createTestDatabase } from '../../helpers/db';
 import { Running, runIntertrade } from '../../helpers/process';
-import { TestNetwork } from '../../devnet/harness';
+import { TestNetwork } from '@intertrade/devnet/testing';
 import { Redacted } from '../../../src/vault/redacted';
 
 export async function freePort(): Promise<number> {

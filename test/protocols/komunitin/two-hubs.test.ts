@@ -13,7 +13,7 @@ import { openStorage } from '../../../src/app';
 import { loadConfig } from '../../../src/config';
 import { createLogger } from '../../../src/logger';
 import { Redacted } from '../../../src/vault/redacted';
-import { TestNetwork, startTestNetwork } from '../../devnet/harness';
+import { TestNetwork, startTestNetwork } from '@intertrade/devnet/testing';
 import { cxpClient, startFakeExchange } from '../cxp/helpers';
 import { HubProcess, hubProcess } from './hubs';
 

@@ -6,9 +6,9 @@
  */
 import { ClosedLedger } from '../history/records';
 import { Key, parseCursor } from '../history/store';
-import type { Source } from './collection';
 import { Ctx } from './context';
 import { ParsedPage } from './params';
+import { Source } from './source';
 
 const BATCH = 200;
 /** A client this far behind is dropped rather than buffered without bound; it reconnects with its cursor. */

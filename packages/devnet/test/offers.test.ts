@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { Asset, Keypair, Operation, xdr } from '@stellar/stellar-sdk';
-import { TestNetwork, startTestNetwork } from './harness';
+import { TestNetwork, startTestNetwork } from '../src/testing';
 import {
   XLM, act, amt, authRequired, authorize, bal, bals, claims, codes, create, keys, liabilities, offerAmount, offers,
   ok, opResult, pay, passive, sell, setup, st, subentries, trust,

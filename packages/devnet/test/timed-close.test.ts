@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Account, Asset, Horizon, Keypair, Operation, TransactionBuilder } from '@stellar/stellar-sdk';
-import { TestNetwork, startTestNetwork } from './harness';
+import { TestNetwork, startTestNetwork } from '../src/testing';
 
 /** Timed ledgers with a cap on operations, filled like a transaction set. */
 describe('devnet: timed ledgers with an operation cap', function () {

@@ -3,13 +3,14 @@
  * global, per account, per ledger, per transaction and per operation.
  */
 import { HistoryFilter, Key, ledgerToid } from '../../history/store';
-import { Source, serveCollection } from '../collection';
+import { serveCollection } from '../collection';
 import { Ctx, Reply } from '../context';
 import { param, uintParam } from '../params';
 import { badParam, notFound } from '../problem';
 import {
   effectJson, ledgerJson, operationJson, tradeJson, transactionJson,
 } from '../resources';
+import { Source } from '../source';
 import { OperationRecord, TradeRecord } from '../../history/records';
 
 export type HistoryKind = 'transactions' | 'operations' | 'payments' | 'effects' | 'trades';

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import {
   Rounding, adjustOffer, buyOfferLiabilities, checkPriceErrorBound, exchangeV10, offerLiabilities,
-} from '../../src/devnet/exchange';
-import { INT64_MAX, Price } from '../../src/devnet/state/entries';
+} from '../src/exchange';
+import { INT64_MAX, Price } from '../src/state/entries';
 
 const M = INT64_MAX;
 const p = (n: number, d: number): Price => ({ n, d });

@@ -1,5 +1,5 @@
 /**
- * npm run bench:devnet — throughput and latency of the embedded network.
+ * npm run bench (npm run bench:devnet at the hub's root) — throughput and latency of the network.
  *
  * Measured at the engine level, in process, no HTTP:
  *  1. payments/s and two-hop path payments/s, two ways:
@@ -14,14 +14,14 @@ import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Account, Asset, Keypair, Operation, TransactionBuilder, xdr } from '@stellar/stellar-sdk';
-import { AUTHORIZED_FLAG, AccountId, AssetKey, INT64_MAX, NATIVE } from '../src/devnet/state/entries';
-import { LedgerState } from '../src/devnet/state/ledger-state';
-import { OpContext, OpFrame } from '../src/devnet/ops/types';
-import { frame as payment } from '../src/devnet/ops/payment';
-import { frame as strictSend } from '../src/devnet/ops/path-payment-strict-send';
-import { frame as manageSell } from '../src/devnet/ops/manage-sell-offer';
-import { findStrictReceivePaths, findStrictSendPaths } from '../src/devnet/paths';
-import { Devnet } from '../src/devnet/network';
+import { AUTHORIZED_FLAG, AccountId, AssetKey, INT64_MAX, NATIVE } from '../src/state/entries';
+import { LedgerState } from '../src/state/ledger-state';
+import { OpContext, OpFrame } from '../src/ops/types';
+import { frame as payment } from '../src/ops/payment';
+import { frame as strictSend } from '../src/ops/path-payment-strict-send';
+import { frame as manageSell } from '../src/ops/manage-sell-offer';
+import { findStrictReceivePaths, findStrictSendPaths } from '../src/paths';
+import { Devnet } from '../src/network';
 
 const XLM = 10_000_000n;
 const BASE_RESERVE = 5_000_000n;

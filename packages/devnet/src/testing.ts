@@ -1,5 +1,6 @@
 /**
- * A devnet per test suite, reached only through @stellar/stellar-sdk over HTTP.
+ * @intertrade/devnet/testing: a devnet per test suite, reached only through
+ * @stellar/stellar-sdk over HTTP.
  *
  *   const net = await startTestNetwork();
  *   const alice = Keypair.random();
@@ -10,8 +11,8 @@
  *   await net.close();                      // in an after() hook
  */
 import { Asset, Horizon, Keypair, Operation, TransactionBuilder, xdr } from '@stellar/stellar-sdk';
-import { Devnet } from '../../src/devnet/network';
-import { StartOptions, startDevnet } from '../../src/devnet/cli';
+import { Devnet } from './network';
+import { StartOptions, startDevnet } from './cli';
 
 export interface TestNetwork {
   url: string;

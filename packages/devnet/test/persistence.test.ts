@@ -1,6 +1,6 @@
 /**
  * Durability: the fsync'd ledger log and snapshots (persistence.ts) directly, then a
- * devnet restarted in process, then `intertrade devnet --data …` killed with SIGKILL
+ * devnet restarted in process, then `stellar-devnet --data …` killed with SIGKILL
  * mid-traffic — no answered transaction may be lost, and a torn log tail is repaired.
  */
 import { strict as assert } from 'node:assert';
@@ -9,11 +9,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Asset, Horizon, Keypair, Operation, TransactionBuilder } from '@stellar/stellar-sdk';
-import { ClosedLedger } from '../../src/devnet/history/records';
-import { LedgerLog, decode, encode, restore } from '../../src/devnet/persistence';
-import { AccountEntry } from '../../src/devnet/state/entries';
-import { LedgerState } from '../../src/devnet/state/ledger-state';
-import { startTestNetwork } from './harness';
+import { ClosedLedger } from '../src/history/records';
+import { LedgerLog, decode, encode, restore } from '../src/persistence';
+import { AccountEntry } from '../src/state/entries';
+import { LedgerState } from '../src/state/ledger-state';
+import { startTestNetwork } from '../src/testing';
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'devnet-persist-'));
@@ -180,10 +180,10 @@ describe('devnet persistence: restart', function () {
   });
 });
 
-/** Runs `intertrade devnet` as a child and waits for its URL. */
+/** Runs `stellar-devnet` (this package's bin) as a child and waits for its URL. */
 async function spawnDevnet(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['bin/intertrade.js', 'devnet', '--port', '0', '--data', dataDir], {
-    cwd: path.resolve(__dirname, '../..'),
+  const child = spawn(process.execPath, ['bin/stellar-devnet.js', '--port', '0', '--data', dataDir], {
+    cwd: path.resolve(__dirname, '..'),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import {
   Asset, Horizon, Keypair, NotFoundError, Operation, TransactionBuilder, xdr,
 } from '@stellar/stellar-sdk';
-import { TestNetwork, startTestNetwork } from './harness';
+import { TestNetwork, startTestNetwork } from '../src/testing';
 
 interface Problem {
   type: string;

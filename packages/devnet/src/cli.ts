@@ -1,6 +1,7 @@
 /**
- * `intertrade devnet`: the embedded network behind its Horizon API, standalone, so any
- * Stellar tool can point at it; and `startDevnet` for running it inside the hub.
+ * `stellar-devnet` (the hub runs it as `intertrade devnet`): the network behind its
+ * Horizon API, standalone, so any Stellar tool can point at it; and `startDevnet` for
+ * running it inside another program's process.
  */
 import { AddressInfo } from 'node:net';
 import { Devnet, DevnetOptions } from './network';
@@ -58,17 +59,28 @@ interface CliArgs extends StartOptions {
   help?: boolean;
 }
 
-const USAGE = `usage: intertrade devnet [--port 8000] [--host 127.0.0.1] [--data DIR]
-                         [--close instant|MS] [--max-ops N] [--passphrase TEXT]`;
+/** How the command is called in its usage line. */
+export interface CliOptions {
+  /** Default `stellar-devnet`; the hub runs it as `intertrade devnet`. */
+  command?: string;
+}
 
-export function parseDevnetArgs(argv: readonly string[]): CliArgs {
+const DEFAULT_COMMAND = 'stellar-devnet';
+
+function usage(command: string): string {
+  const head = `usage: ${command} `;
+  return `${head}[--port 8000] [--host 127.0.0.1] [--data DIR]
+${' '.repeat(head.length)}[--close instant|MS] [--max-ops N] [--passphrase TEXT]`;
+}
+
+export function parseDevnetArgs(argv: readonly string[], command = DEFAULT_COMMAND): CliArgs {
   const out: CliArgs = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = (): string => {
       const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
+      if (v === undefined) throw new Error(`${flag} needs a value\n${usage(command)}`);
       return v;
     };
     const int = (v: string, min: number): number => {
@@ -87,23 +99,23 @@ export function parseDevnetArgs(argv: readonly string[]): CliArgs {
       case '--max-ops': out.maxOpsPerLedger = int(value(), 1); break;
       case '--passphrase': out.passphrase = value(); break;
       case '-h': case '--help': out.help = true; break;
-      default: throw new Error(`unknown option '${arg}'\n${USAGE}`);
+      default: throw new Error(`unknown option '${arg}'\n${usage(command)}`);
     }
   }
   return out;
 }
 
-export async function runDevnet(argv: string[]): Promise<void> {
+export async function runDevnet(argv: string[], { command = DEFAULT_COMMAND }: CliOptions = {}): Promise<void> {
   let args: CliArgs;
   try {
-    args = parseDevnetArgs(argv);
+    args = parseDevnetArgs(argv, command);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exitCode = 2;
     return;
   }
   if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${usage(command)}\n`);
     return;
   }
   const { help: _help, ...opts } = args;

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { Keypair, Operation, xdr } from '@stellar/stellar-sdk';
-import { TestNetwork, startTestNetwork } from './harness';
+import { TestNetwork, startTestNetwork } from '../src/testing';
 import { account, funded, send, xlm } from './tx-helpers';
 
 const effectsOf = async (net: TestNetwork, hash: string): Promise<Array<[string, string]>> => {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { Asset, Horizon, Keypair, Operation } from '@stellar/stellar-sdk';
-import { TestNetwork, startTestNetwork } from './harness';
+import { TestNetwork, startTestNetwork } from '../src/testing';
 import { XLM, bal, create, keys, ok, pay, sell, setup, st, trust } from './dex-helpers';
 
 const native = Asset.native();

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { Asset, Keypair, Operation, xdr } from '@stellar/stellar-sdk';
-import { TestNetwork, startTestNetwork } from './harness';
+import { TestNetwork, startTestNetwork } from '../src/testing';
 import {
   FEE, Step, XLM, act, amt, authRequired, authorize, bal, bals, codes, create, keys, offerAmount, ok, opResult,
   pathClaims, pay, sell, setup, trust,

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { Asset, AuthClawbackEnabledFlag, AuthRevocableFlag, AuthRequiredFlag, Keypair, Operation, xdr } from '@stellar/stellar-sdk';
-import { TestNetwork, credit, startTestNetwork } from './harness';
+import { TestNetwork, credit, startTestNetwork } from '../src/testing';
 import { account, funded, send } from './tx-helpers';
 
 describe('devnet trust operations', () => {

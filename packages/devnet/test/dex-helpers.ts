@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { Asset, Horizon, Keypair, Operation, TransactionBuilder, hash, xdr } from '@stellar/stellar-sdk';
-import { TestNetwork } from './harness';
+import { TestNetwork } from '../src/testing';
 
 export const XLM = 10_000_000n;
 export const FEE = 100n;

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import {
   Account, Asset, Keypair, Operation, TransactionBuilder, xdr,
 } from '@stellar/stellar-sdk';
-import { TestNetwork, startTestNetwork } from './harness';
+import { TestNetwork, startTestNetwork } from '../src/testing';
 import { account, answer, build, feeBump, funded, rawFeeBump, send, xlm } from './tx-helpers';
 
 const pay = (to: Keypair | string, amount: string): xdr.Operation =>

@@ -5,7 +5,7 @@
 import {
   Account, FeeBumpTransaction, Horizon, Keypair, Memo, Transaction, TransactionBuilder, xdr,
 } from '@stellar/stellar-sdk';
-import { TestNetwork } from './harness';
+import { TestNetwork } from '../src/testing';
 
 export interface Answer {
   ok: boolean;

@@ -4,7 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { Asset, Keypair, Operation } from '@stellar/stellar-sdk';
-import { TestNetwork, startTestNetwork } from './harness';
+import { TestNetwork, startTestNetwork } from '../src/testing';
 
 interface Streamable<T> {
   stream(opts: { onmessage?: (r: T) => void; onerror?: (e: unknown) => void }): () => void;

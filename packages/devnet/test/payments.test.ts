@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { Asset, Keypair, Operation, xdr } from '@stellar/stellar-sdk';
-import { TestNetwork, startTestNetwork } from './harness';
+import { TestNetwork, startTestNetwork } from '../src/testing';
 import {
   FEE, XLM, act, authRequired, authorize, bal, codes, create, keys, ok, pay, sell, setup, submitMutated, trust,
 } from './dex-helpers';

@@ -2,18 +2,10 @@
  * A history or offer collection served both as a Horizon page (with _links self,
  * next, prev) and, when the client asks for text/event-stream, as an SSE stream.
  */
-import { Key, PageQuery } from '../history/store';
 import { Ctx, Reply } from './context';
 import { ParsedPage, pageParams } from './params';
+import { Source } from './source';
 import { openStream } from './sse';
-
-export interface Source<T> {
-  page(q: PageQuery): T[];
-  token(t: T): string;
-  render(t: T): Record<string, unknown>;
-  /** Cursor for 'now' in a stream: the position just after the latest record. */
-  now?(): Key;
-}
 
 export function serveCollection<T>(ctx: Ctx, src: Source<T>, opts: { streamable?: boolean } = {}): Reply {
   if (ctx.streaming && opts.streamable !== false) {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { Keypair, Operation } from '@stellar/stellar-sdk';
-import { TestNetwork, credit, startTestNetwork } from './harness';
+import { TestNetwork, credit, startTestNetwork } from '../src/testing';
 import { account, funded, send } from './tx-helpers';
 
 describe('devnet sponsorship operations', () => {
