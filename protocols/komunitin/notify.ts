@@ -10,7 +10,7 @@ import { Delivery, DeliveryHandler, DeliveryOutcome, Transfer } from '../../src/
 import { ProtocolDeps } from '../../src/protocol';
 import { tokenFor } from './auth';
 import { Outbound, OutboundError, PeerAnswer } from './client';
-import { NotifyPayload, UpdatePayload } from './service';
+import { JustSettled, NotifyPayload, UpdatePayload } from './deliveries';
 
 const detailOf = (a: PeerAnswer): string => {
   const e = (a.json as { errors?: Array<{ code?: string; detail?: string }> } | undefined)?.errors?.[0];
@@ -22,12 +22,7 @@ const transient = (a: PeerAnswer): boolean =>
   a.status >= 500 || a.status === 401 || a.status === 408 || a.status === 429
   || (a.json as { errors?: Array<{ code?: string }> } | undefined)?.errors?.[0]?.code === 'TransactionError';
 
-/**
- * Transfers a caller settled a moment ago and is delivering right now (deliverNow):
- * the handler takes the transfer from here instead of reading it back. Only the
- * ledger hash and times are read from it, and a settled transfer's hash never changes.
- */
-export type JustSettled = Map<string, Transfer>;
+export type { JustSettled };
 
 export function deliveryHandlers(deps: ProtocolDeps, outbound: Outbound, justSettled: JustSettled = new Map()): { notify: DeliveryHandler; update: DeliveryHandler } {
   const sign = (d: Delivery, publicKey: string) => tokenFor(publicKey, deps.publicUrl(), deps.keyring.lookup(d.communityId));

@@ -9,7 +9,7 @@ import { Account, Community, convert, currencyOf, isAmountError, isTransferError
 import { ProtocolDeps } from '../../src/protocol';
 import { tokenFor } from './auth';
 import { Outbound, OutboundError } from './client';
-import { JustSettled } from './notify';
+import { JustSettled, NOTIFY, NotifyPayload, UPDATE, UpdatePayload } from './deliveries';
 import { KomunitinCode, KomunitinError, fail, paymentFailure } from './errors';
 import { LocalAccount, uuidV5 } from './local';
 import { PeerDirectory, RemoteAccount, ResolveError } from './peers';
@@ -17,29 +17,8 @@ import { KTransfer, TransferStore } from './requests';
 import { TransferAnswerDoc, transferAnswerDocument, validate } from './schemas';
 import { SCALE, TransferView, accountUrl, fromWire, toWire, transfersUrlOf, truncateToScale } from './translate';
 
-export const NOTIFY = 'komunitin.notify';
-export const UPDATE = 'komunitin.update';
-
-/** What a notify delivery carries; the hash is read from the transfer when it is sent. */
-export interface NotifyPayload {
-  id: string;
-  /** Our payer: its account id, public key (the JWT's subject) and URL. */
-  payerId: string;
-  payerKey: string;
-  payerHref: string;
-  payeeId: string;
-  /** Payee units at the payee's scale. */
-  amount: number;
-  description: string;
-}
-
-/** A PATCH telling a peer what became of its payment request. */
-export interface UpdatePayload {
-  id: string;
-  /** Our payer's key: the peer checks the JWT's subject is the payer it asked. */
-  signerKey: string;
-  state: 'committed' | 'rejected' | 'failed';
-}
+export { NOTIFY, UPDATE };
+export type { NotifyPayload, UpdatePayload };
 
 export interface KomunitinService {
   receivePayment(c: Community, payee: LocalAccount, input: IncomingInput, sub: string): Promise<KTransfer>;
