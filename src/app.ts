@@ -60,9 +60,11 @@ export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; lo
   const rebalancer = createRebalancer({ ledger, keyring, logger, delayMs: deps.rebalanceDelayMs });
   const byIssuer = new Map<string, string>();
   const deliveries = createDeliveryService({ db, logger });
+  const remotePayees = createRemotePayees();
   const transfers = createTransferService({
     db, ledger, keyring, creditLines, rebalancer, logger,
     onDeliveryReady: (d) => deliveries.remember(d),
+    reclaim: (d) => remotePayees.reclaim(d),
     async loadParty(communityId, accountId) {
       const community = await communities.getById(communityId);
       if (isCommunityError(community)) throw new Error(`transfer refers to unknown community ${communityId}`);
@@ -96,7 +98,6 @@ export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; lo
     if (t) await transfers.compensate(t, d.lastError ?? 'refused by the other side');
   });
   const onward = createOnwardRegistry();
-  const remotePayees = createRemotePayees();
   return { keyring, accounts, communities, creditLines, transfers, rebalancer, reconciler, deliveries, onward, remotePayees, exchanges };
 }
 

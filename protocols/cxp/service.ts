@@ -157,10 +157,10 @@ export function createCxpService(deps: ProtocolDeps & { store: ExchangeStore; re
       throw pending(`transaction ${t.id} is being settled; repeat this request in a few seconds`);
     }
     const relayed = dest ? dest.exchange !== null : true;
-    const d = relayed && t.state !== 'compensated' ? await deliveries.deliverNow(t.communityId, t.id, RELAY_KIND) : null;
+    const d = relayed && t.state !== 'compensated' && t.state !== 'disputed' ? await deliveries.deliverNow(t.communityId, t.id, RELAY_KIND) : null;
     const all = d ? [d] : await deliveries.forTransfer(t.communityId, t.id);
     const delivery = all.find((x) => x.kind === RELAY_KIND) ?? null;
-    if (t.state === 'compensated' || delivery?.state === 'refused') return Promise.reject(remoteRefusal(delivery?.result));
+    if (t.state === 'compensated' || t.state === 'disputed' || delivery?.state === 'refused') return Promise.reject(remoteRefusal(delivery?.result));
     if (delivery?.state === 'pending') {
       throw pending(`paid, but the receiving exchange has not confirmed it yet (${delivery.attempts} attempts); repeat this request in a few seconds`);
     }

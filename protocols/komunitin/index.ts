@@ -31,7 +31,7 @@ function start(deps: ProtocolDeps): Protocol {
   const handlers = deliveryHandlers(deps, outbound, justSettled);
   deps.deliveries.register(NOTIFY, handlers.notify);
   deps.deliveries.register(UPDATE, handlers.update);
-  deps.remotePayees.register(komunitinPayees(deps, peers));
+  deps.remotePayees.register(komunitinPayees(deps, peers, service, store));
   return {
     governance: komunitinOperations(deps, { service, store, peers }),
     router: komunitinRouter({ ...deps, service, store, peers }),

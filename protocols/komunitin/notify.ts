@@ -4,7 +4,8 @@
  * payment to the payee's server; `komunitin.update` PATCHes a payment request the
  * peer sent us with our decision. Both are signed with our account's key, retried with
  * backoff until acknowledged. A retry after a lost answer finds the transfer already
- * there: it is then confirmed with a GET instead of being refused.
+ * there: Komunitin says so ("already exists", an acknowledgment for an id only this hub
+ * made); other peers are asked with a GET instead.
  */
 import { Delivery, DeliveryHandler, DeliveryOutcome, Transfer } from '../../src/core';
 import { ProtocolDeps } from '../../src/protocol';
@@ -15,6 +16,18 @@ import { JustSettled, NotifyPayload, UpdatePayload } from './deliveries';
 const detailOf = (a: PeerAnswer): string => {
   const e = (a.json as { errors?: Array<{ code?: string; detail?: string }> } | undefined)?.errors?.[0];
   return e ? `${e.code ?? ''}: ${e.detail ?? ''}` : a.text.slice(0, 300);
+};
+
+/**
+ * The peer has this very transfer already: Komunitin answers a second POST of an id it
+ * stored with 400 "Transfer with id … already exists". The id is one this hub made
+ * for this payment, so the peer can only have it from us: the notify arrived (its
+ * answer was lost). Komunitin serves no GET of it to a peer, so this is the only word.
+ */
+const alreadyThere = (a: PeerAnswer, id: string): boolean => {
+  if (a.status !== 400 && a.status !== 409) return false;
+  const errors = (a.json as { errors?: Array<{ detail?: unknown }> } | undefined)?.errors ?? [];
+  return errors.some((e) => typeof e.detail === 'string' && /already exists/i.test(e.detail) && e.detail.toLowerCase().includes(id.toLowerCase()));
 };
 
 /** Answers worth waiting out: the peer is down, overloaded, or cannot see the ledger yet. */
@@ -43,7 +56,7 @@ export function deliveryHandlers(deps: ProtocolDeps, outbound: Outbound, justSet
   };
 
   const send = async (d: Delivery, method: 'POST' | 'PATCH', body: unknown, token: string, confirmUrl: string,
-    check: (attrs: { state?: string; hash?: string }) => boolean): Promise<DeliveryOutcome> => {
+    check: (attrs: { state?: string; hash?: string }) => boolean, id: string): Promise<DeliveryOutcome> => {
     let a: PeerAnswer;
     try {
       a = await outbound.request(method, d.target, { body, token });
@@ -54,6 +67,7 @@ export function deliveryHandlers(deps: ProtocolDeps, outbound: Outbound, justSet
     if (a.status >= 200 && a.status < 300) {
       return { outcome: 'acknowledged', result: { status: a.status, state: (a.json as { data?: { attributes?: { state?: string } } })?.data?.attributes?.state } };
     }
+    if (method === 'POST' && alreadyThere(a, id)) return { outcome: 'acknowledged', result: { status: a.status, alreadyThere: true } };
     if (d.attempts > 0 && await confirmed(confirmUrl, token, check)) return { outcome: 'acknowledged', result: { status: 200, confirmed: true } };
     if (transient(a)) return { outcome: 'retry', error: `${a.status} ${detailOf(a)}` };
     return { outcome: 'refused', reason: `${a.status} ${detailOf(a)}`, result: { status: a.status } };
@@ -79,7 +93,7 @@ export function deliveryHandlers(deps: ProtocolDeps, outbound: Outbound, justSet
           },
         },
       };
-      return send(d, 'POST', body, await sign(d, p.payerKey), `${d.target}/${p.id}`, (x) => x.hash === hash);
+      return send(d, 'POST', body, await sign(d, p.payerKey), `${d.target}/${p.id}`, (x) => x.hash === hash, p.id);
     },
 
     async update(d) {
@@ -87,7 +101,7 @@ export function deliveryHandlers(deps: ProtocolDeps, outbound: Outbound, justSet
       const t = await transferOf(d);
       if (p.state === 'committed' && !t?.ledgerHash) return { outcome: 'retry', error: 'the transfer has no ledger hash yet' };
       const body = { data: { type: 'transfers', id: p.id, attributes: { state: p.state, ...(t?.ledgerHash && p.state === 'committed' ? { hash: t.ledgerHash } : {}) } } };
-      return send(d, 'PATCH', body, await sign(d, p.signerKey), d.target, (x) => x.state === p.state);
+      return send(d, 'PATCH', body, await sign(d, p.signerKey), d.target, (x) => x.state === p.state, p.id);
     },
   };
 }

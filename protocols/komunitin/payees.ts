@@ -4,23 +4,66 @@
  * is an account there. Found only among peers a governing body registered (a try never
  * makes the hub fetch an unknown server), paid like a member's external payment, and
  * told by the same notify, signed by the paying account, from the outbox.
+ *
+ * When such a server refuses a payment after it settled, the money is on its account
+ * and only it holds the keys: the hub asks for it back with a payment request from the
+ * payer to that account (a Komunitin external request), under an id derived from the
+ * transfer, so asking again is harmless. Once the peer pays it, the transfer ends
+ * compensated (service.receiveUpdate).
  */
 import { IMPORT_EXPORT_CODE, isCommunityError, RemotePayeeError, RemotePayeeFinder, serverKey } from '../../src/core';
 import { ProtocolDeps } from '../../src/protocol';
 import { resolveLocal, uuidV5 } from './local';
 import { PeerDirectory, ResolveError } from './peers';
-import { NOTIFY, NotifyPayload } from './service';
+import { TransferStore } from './requests';
+import { KomunitinError } from './errors';
+import { KomunitinService, NOTIFY, NotifyPayload } from './service';
 import { accountUrl, toWire, transfersUrlOf, truncateToScale } from './translate';
 
 /** A peer currency's URL less its last segment: the server address its accounts live under. */
 const baseOf = (currencyUrl: string) => currencyUrl.replace(/\/currency$/, '');
 const NOT_IN_MEMBER_REF = /[^A-Za-z0-9._@+-]/g;
 
-export function komunitinPayees(deps: ProtocolDeps, peers: PeerDirectory): RemotePayeeFinder {
+export function komunitinPayees(deps: ProtocolDeps, peers: PeerDirectory, service: KomunitinService, store: TransferStore): RemotePayeeFinder {
   const registered = async (): Promise<Array<{ currency_url: string; community_id: string }>> =>
     deps.db.hub(async (trx) => trx('komunitin_peers').select('currency_url', 'community_id'));
 
   return {
+    async reclaim({ transfer: t, payer, payee, reason }) {
+      const href = await deps.db.community(payee.community.id, async (trx) => (await trx('komunitin_remote_accounts')
+        .where({ community_id: payee.community.id, account_id: payee.account.id }).first('href'))?.href as string | undefined);
+      if (!href) return null; // not an account this protocol reaches
+      const c = payer.community;
+      // One request per attempt: an attempt that failed (the peer down, or refusing) is
+      // followed by a fresh one; a live one (pending or paid) is the answer.
+      let id = '';
+      for (let n = 0; n < 50; n++) {
+        id = uuidV5(c.id, `return|${t.id}|${n}`);
+        const earlier = await store.get(c.id, id);
+        if (!earlier) break;
+        if (earlier.state === 'committed') {
+          await deps.transfers.returned(c.id, t.id, `payment ${earlier.transferId} from ${href}`);
+          return true;
+        }
+        if (earlier.state !== 'failed') return true;
+      }
+      try {
+        const asked = await service.requestPayment(c, { id: payer.account.id, code: payer.account.code, account: payer.account }, {
+          id, amount: t.sourceAmount ?? t.amount, href,
+          description: `Return of payment ${t.id}, which your server refused after it was settled on the ledger (${reason})`.slice(0, 1000),
+        }, 'hub', { returns: t.id });
+        // Paid back already (at once, or before a restart): the transfer is settled too.
+        if (asked.state === 'committed') await deps.transfers.returned(c.id, t.id, `payment ${asked.transferId} from ${href}`);
+        return asked.state !== 'failed';
+      } catch (err) {
+        if (err instanceof KomunitinError) {
+          deps.logger.warn({ transfer: t.id, err: err.detail }, 'could not ask a Komunitin peer for a disputed payment back');
+          return false;
+        }
+        throw err;
+      }
+    },
+
     async servers() {
       const out = [];
       for (const r of await registered()) {

@@ -29,6 +29,8 @@ export interface KTransfer {
   transferId: string | null;
   hash: string | null;
   error: string | null;
+  /** A request asking for the return of this core transfer (disputed: refused by its payee's server). */
+  returnsTransferId: string | null;
   createdAt: Date;
   updatedAt: Date;
   /** The core transfer, when the code at hand has just settled or recorded it (never stored). */
@@ -56,12 +58,13 @@ const fromRow = (r: Record<string, unknown>): KTransfer => ({
   transferId: (r.transfer_id as string | null) ?? null,
   hash: (r.hash as string | null) ?? null,
   error: (r.error as string | null) ?? null,
+  returnsTransferId: (r.returns_transfer_id as string | null) ?? null,
   createdAt: new Date(r.created_at as string),
   updatedAt: new Date(r.updated_at as string),
 });
 
-export type NewKTransfer = Omit<KTransfer, 'createdAt' | 'updatedAt' | 'transferId' | 'hash' | 'error' | 'memberRef'>
-  & Partial<Pick<KTransfer, 'transferId' | 'hash' | 'memberRef'>>;
+export type NewKTransfer = Omit<KTransfer, 'createdAt' | 'updatedAt' | 'transferId' | 'hash' | 'error' | 'memberRef' | 'returnsTransferId'>
+  & Partial<Pick<KTransfer, 'transferId' | 'hash' | 'memberRef' | 'returnsTransferId'>>;
 
 export interface TransferStore {
   get(communityId: string, id: string): Promise<KTransfer | null>;
@@ -94,7 +97,7 @@ export function createTransferStore(db: Database): TransferStore {
           community_id: t.communityId, id: t.id.toLowerCase(), direction: t.direction, kind: t.kind, state: t.state,
           account_id: t.accountId, member_ref: t.memberRef ?? null, peer_community_id: t.peerCommunityId,
           remote_href: t.remoteHref, amount: t.amount.toString(), description: t.description,
-          transfer_id: t.transferId ?? null, hash: t.hash?.toLowerCase() ?? null,
+          transfer_id: t.transferId ?? null, hash: t.hash?.toLowerCase() ?? null, returns_transfer_id: t.returnsTransferId ?? null,
         }).onConflict(['community_id', 'id']).ignore().returning('*');
         return fromRow(row ?? await q('komunitin_transfers').where({ community_id: t.communityId, id: t.id.toLowerCase() }).first());
       });

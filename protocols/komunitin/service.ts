@@ -25,7 +25,8 @@ export interface KomunitinService {
   payOut(c: Community, payer: LocalAccount, input: OutgoingInput, actor: string): Promise<KTransfer>;
   receiveRequest(c: Community, payer: LocalAccount, input: IncomingInput, sub: string): Promise<KTransfer>;
   decide(c: Community, id: string, decision: 'accept' | 'reject', actor: string): Promise<KTransfer>;
-  requestPayment(c: Community, payee: LocalAccount, input: OutgoingInput, actor: string): Promise<KTransfer>;
+  /** `returns`: the core transfer this request asks back (disputed); it ends compensated once paid. */
+  requestPayment(c: Community, payee: LocalAccount, input: OutgoingInput, actor: string, opts?: { returns?: string }): Promise<KTransfer>;
   /** `given`: the request row when the caller holds it already. */
   receiveUpdate(c: Community, id: string, update: { state: 'committed' | 'rejected' | 'failed'; hash?: string }, sub: string, given?: KTransfer): Promise<KTransfer>;
   view(c: Community, t: KTransfer): Promise<TransferView>;
@@ -115,6 +116,8 @@ export function createKomunitinService(deps: ProtocolDeps & { peers: PeerDirecto
     switch (t.state) {
       case 'settled': case 'delivered': return 'committed';
       case 'rejected': case 'failed': case 'compensated': return 'failed';
+      // The payee's server refused it after it settled: rejected, as that server said.
+      case 'disputed': return 'rejected';
       default: return 'submitted';
     }
   };
@@ -256,7 +259,7 @@ export function createKomunitinService(deps: ProtocolDeps & { peers: PeerDirecto
       return payRequest(c, row, remote, { notify: true });
     },
 
-    async requestPayment(c, payee, input, actor) {
+    async requestPayment(c, payee, input, actor, opts = {}) {
       if (payee.memberRef) throw fail(KomunitinCode.Forbidden, 'Members of a mirror community ask for payments through their own exchange.', '/data/relationships/payee');
       const id = (input.id ?? crypto.randomUUID()).toLowerCase();
       const existing = await store.get(c.id, id);
@@ -266,6 +269,7 @@ export function createKomunitinService(deps: ProtocolDeps & { peers: PeerDirecto
       const row = await store.insert({
         communityId: c.id, id, direction: 'incoming', kind: 'request', state: 'new', accountId: payee.account.id,
         peerCommunityId: peer.community.id, remoteHref: remote.href, amount: input.amount, description: input.description,
+        returnsTransferId: opts.returns ?? null,
       });
       // The payer's server is told in its units, rounded up so the payee gets what it asked.
       const payerAmount = toWire(convert(input.amount, currencyOf(c).rate, currencyOf(peer.community).rate, 'up'), peer.scale, 'up');
@@ -322,7 +326,10 @@ export function createKomunitinService(deps: ProtocolDeps & { peers: PeerDirecto
       const remote = await resolve(row.remoteHref, '/data/relationships/payer/data/meta/href');
       const p = await paymentOnLedger(update.hash, sub, payee, c, remote);
       const t = await recordIncoming(c, { id: payee.id, code: payee.code, account: payee }, remote, p, update.hash, row.description);
-      return (await store.move(c.id, id, ['pending', 'new'], { state: 'committed', hash: update.hash, transferId: t.id, amount: p.amount })) ?? row;
+      const committed = (await store.move(c.id, id, ['pending', 'new'], { state: 'committed', hash: update.hash, transferId: t.id, amount: p.amount })) ?? row;
+      // The peer paid back a payment it had refused after it settled: that one is settled too.
+      if (row.returnsTransferId) await deps.transfers.returned(c.id, row.returnsTransferId, `payment ${t.id} from ${row.remoteHref}`);
+      return committed;
     },
 
     async view(c, k) {

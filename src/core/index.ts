@@ -72,7 +72,7 @@ export type { OnwardBuilder, OnwardDelivery, OnwardPayment, OnwardRegistry } fro
 export { Transfer } from './transfers/model';
 export type { TransferState } from './transfers/model';
 export { TransferError, isTransferError, transferErrorMessage } from './transfers/errors';
-export type { Party, TransferRequest, TransferService } from './transfers/service';
+export type { Disputed, Party, TransferRequest, TransferService } from './transfers/service';
 export { RemotePayeeError, isRemotePayeeError, serverKey } from './transfers/remote-payees';
 export type { RemotePayee, RemotePayeeFinder, RemotePayees, RemotePayment, RemoteServer } from './transfers/remote-payees';
 

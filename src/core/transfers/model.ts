@@ -3,8 +3,11 @@ import { BaseModel } from '../../db/model';
 /**
  * new → submitted → settled → delivered, or rejected / failed / compensated.
  * `quoted` is for two-phase protocols that record a quote before committing.
+ * `disputed`: settled, refused by the other side, and not paid back yet because the
+ * payee's keys are on another server (its protocol asks for the money back; when it
+ * comes back the transfer ends `compensated`).
  */
-export type TransferState = 'new' | 'quoted' | 'submitted' | 'settled' | 'delivered' | 'rejected' | 'failed' | 'compensated';
+export type TransferState = 'new' | 'quoted' | 'submitted' | 'settled' | 'delivered' | 'rejected' | 'failed' | 'compensated' | 'disputed';
 export const FINAL_STATES: TransferState[] = ['settled', 'delivered', 'rejected', 'failed', 'compensated'];
 
 export class Transfer extends BaseModel {

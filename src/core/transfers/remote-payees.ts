@@ -8,7 +8,7 @@
  */
 import { isOneOf } from '../errors';
 import { TransferDelivery } from './grouped-writes';
-import { Party } from './service';
+import { Disputed, Party } from './service';
 
 export enum RemotePayeeError {
   /** No registered peer server answers to that address. */
@@ -54,6 +54,12 @@ export interface RemoteServer {
 
 export interface RemotePayeeFinder {
   find(q: { server: string; payee: string }): Promise<RemotePayee | RemotePayeeError>;
+  /**
+   * Ask the payee's server to pay a disputed payment back, through the protocol, if this
+   * finder reaches that payee: true once asked (asking again is harmless), false if it
+   * could not ask now (the hub asks again when it resumes), null if not its payee.
+   */
+  reclaim?(d: Disputed): Promise<boolean | null>;
   /** The servers it reaches (a directory for clients choosing a destination). */
   servers(): Promise<RemoteServer[]>;
 }
@@ -61,6 +67,8 @@ export interface RemotePayeeFinder {
 export interface RemotePayees {
   register(finder: RemotePayeeFinder): void;
   find(q: { server: string; payee: string }): Promise<RemotePayee | RemotePayeeError>;
+  /** Ask whichever protocol reaches the payee for a disputed payment back: true once asked. */
+  reclaim(d: Disputed): Promise<boolean>;
   servers(): Promise<RemoteServer[]>;
 }
 
@@ -79,6 +87,13 @@ export function createRemotePayees(): RemotePayees {
     },
     async servers() {
       return (await Promise.all(finders.map((f) => f.servers()))).flat();
+    },
+    async reclaim(d) {
+      for (const f of finders) {
+        const r = (await f.reclaim?.(d)) ?? null;
+        if (r !== null) return r;
+      }
+      return false;
     },
   };
 }

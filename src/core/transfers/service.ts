@@ -20,7 +20,7 @@ import { Logger } from '../../logger';
 import { Keyring } from '../keys';
 import { Ledger, LedgerError, PaymentOrder, Quote, isLedgerError } from '../ledger';
 import { Account } from '../accounts/model';
-import { Community } from '../communities/model';
+import { Community, PEER } from '../communities/model';
 import { currencyOf } from '../communities/currency';
 import { CreditLineService } from '../credit-lines/service';
 import { Rebalancer } from '../rebalancer';
@@ -61,6 +61,15 @@ export interface TransferQuote {
   path: string[];
 }
 
+/** A settled payment to an account on another server, which that server refused afterwards. */
+export interface Disputed {
+  transfer: Transfer;
+  payer: Party;
+  /** The peer community and its account the payment went to. */
+  payee: Party;
+  reason: string;
+}
+
 export interface TransferService {
   /** What the payment would cost now; records nothing. */
   quote(payer: Party, payee: Party, amount: bigint): Promise<TransferQuote | TransferError | LedgerError>;
@@ -79,9 +88,13 @@ export interface TransferService {
    * Undo a settled transfer the other side refused: the payee pays the payer back what
    * the payer paid (its own transfer, key `compensation|<id>`), then this one ends
    * `compensated`. Idempotent; a compensation that cannot settle now is retried by resume().
-   * Not possible when the hub does not hold the payee's keys (a peer server's account).
+   * When the hub does not hold the payee's keys (an account on a peer server) it cannot
+   * pay back itself: the transfer ends `disputed` and the protocol that reaches that
+   * server is asked for the money back (see returned()).
    */
   compensate(t: Transfer, reason: string): Promise<Transfer>;
+  /** A disputed transfer's money came back (`by`: how): it ends `compensated`. Idempotent. */
+  returned(communityId: string, id: string, by: string): Promise<Transfer | null>;
   get(communityId: string, id: string): Promise<Transfer | null>;
   findByKey(communityId: string, idempotencyKey: string): Promise<Transfer | null>;
   /** Finish every unfinished transfer (at start, and periodically). */
@@ -105,8 +118,22 @@ export function createTransferService(deps: {
    * reading back what was just written.
    */
   onDeliveryReady?: (d: Delivery) => void;
+  /** Ask the payee's server, through its protocol, to pay a disputed transfer back (true once asked). */
+  reclaim?: (d: Disputed) => Promise<boolean>;
 }): TransferService {
   const { db, ledger, keyring, creditLines, rebalancer, logger } = deps;
+
+  /** Best effort: a return not asked for now is asked for again when the hub resumes. */
+  const reclaim = async (t: Transfer, reason: string): Promise<void> => {
+    try {
+      const payer = await deps.loadParty(t.communityId, t.payerAccountId);
+      const payee = await deps.loadParty(t.payeeCommunityId, t.payeeAccountId);
+      const asked = deps.reclaim ? await deps.reclaim({ transfer: t, payer, payee, reason }) : false;
+      if (!asked) logger.warn({ transfer: t.id }, 'the return of a disputed transfer could not be asked for now; asked again at the next start');
+    } catch (err) {
+      logger.error({ err, transfer: t.id }, 'asking for the return of a disputed transfer failed');
+    }
+  };
   /** One task per transfer in this process: a retry joins the task already running. */
   const running = new Map<string, Promise<Transfer>>();
 
@@ -335,9 +362,12 @@ export function createTransferService(deps: {
       if (t.state !== 'settled' && t.state !== 'delivered') throw new Error(`transfer ${t.id} is ${t.state}: only a settled transfer can be compensated`);
       const payer = await deps.loadParty(t.payeeCommunityId, t.payeeAccountId);
       const payee = await deps.loadParty(t.communityId, t.payerAccountId);
-      if (payer.community.kind === 'peer') {
-        logger.error({ transfer: t.id, reason }, 'refused after settlement, but the payee is on a peer server: it cannot be paid back from here');
-        return t;
+      if (payer.community.kind === PEER) {
+        // The money is on the peer's account and only its server holds the keys.
+        const disputed = await move(t, ['settled', 'delivered'], { state: 'disputed', errorMessage: reason.slice(0, 500) });
+        logger.error({ transfer: t.id, reason }, 'refused after settlement by the payee\'s server, which holds the money: disputed, its return asked for');
+        await reclaim(disputed, reason);
+        return disputed;
       }
       const back = await service.settle({
         idempotencyKey: `compensation|${t.id}`, payer, payee,
@@ -350,6 +380,14 @@ export function createTransferService(deps: {
       }
       logger.warn({ transfer: t.id, compensation: back.id, reason }, 'transfer compensated');
       return move(t, ['settled', 'delivered'], { state: 'compensated', errorMessage: reason.slice(0, 500) });
+    },
+
+    async returned(communityId, id, by) {
+      const t = await service.get(communityId, id);
+      if (!t || t.state === 'compensated') return t;
+      if (t.state !== 'disputed') throw new Error(`transfer ${id} is ${t.state}: only a disputed transfer is returned`);
+      logger.warn({ transfer: id, by }, 'disputed transfer paid back by the other side');
+      return move(t, ['disputed'], { state: 'compensated', errorMessage: `${t.errorMessage ?? 'refused'}; paid back: ${by}`.slice(0, 500) });
     },
 
     get: (communityId, id) => db.community(communityId, async (trx) => (await Transfer.query(trx).findById(id)) ?? null),
@@ -375,6 +413,9 @@ export function createTransferService(deps: {
           await service.compensate(t, t.errorMessage ?? 'refused by the other side');
           n++;
         }
+        // Disputed: ask again for the money back (asking is idempotent).
+        const disputed = await db.community(c.id, async (trx) => Transfer.query(trx).where({ community_id: c.id, state: 'disputed' }));
+        for (const t of disputed) await reclaim(t, t.errorMessage ?? 'refused by the other side');
       }
       return n;
     },

@@ -28,9 +28,10 @@ export const Transfer = schema<unknown>('Transfer', {
   properties: {
     id: { type: 'string', format: 'uuid' },
     state: {
-      enum: ['new', 'quoted', 'submitted', 'settled', 'delivered', 'rejected', 'failed', 'compensated'],
+      enum: ['new', 'quoted', 'submitted', 'settled', 'delivered', 'rejected', 'failed', 'compensated', 'disputed'],
       description: 'settled: paid on the ledger; delivered: settled and the other side acknowledged it; '
         + 'compensated: the other side refused after settlement and the payer was paid back; '
+        + 'disputed: the payee\'s server refused after settlement and holds the money: its return has been asked for (a governing body\'s matter until it comes back); '
         + 'rejected: refused (errorCode says why); new/submitted: the ledger could not be reached yet, the hub retries',
     },
     payer: { type: 'string' },

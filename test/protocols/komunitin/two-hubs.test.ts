@@ -16,6 +16,7 @@ import { Redacted } from '../../../src/vault/redacted';
 import { TestNetwork, startTestNetwork } from '@intertrade/devnet/testing';
 import { cxpClient, startFakeExchange } from '../cxp/helpers';
 import { HubProcess, hubProcess } from './hubs';
+import { PeerProxy, startPeerProxy } from './peer-proxy';
 
 const JSONAPI = 'application/vnd.api+json';
 
@@ -34,13 +35,21 @@ describe('Komunitin protocol between two hub processes', function () {
   let network: TestNetwork;
   let a: HubProcess;
   let b: HubProcess;
+  /** Hub B is reached through it, as every server reaches B (its PUBLIC_URL). */
+  let proxy: PeerProxy;
   const ids: Record<string, { community: string; account: string; publicKey: string; href: string }> = {};
 
   const balance = async (h: HubProcess, code: string, account: string) => (await h.gov('GET', `/communities/${code}/accounts/${account}`)).body.balance as string;
 
   before(async () => {
     network = await startTestNetwork();
-    [a, b] = await Promise.all([hubProcess(network, crypto.randomBytes(32).toString('base64url')), hubProcess(network, crypto.randomBytes(32).toString('base64url'))]);
+    proxy = await startPeerProxy();
+    [a, b] = await Promise.all([
+      hubProcess(network, crypto.randomBytes(32).toString('base64url')),
+      hubProcess(network, crypto.randomBytes(32).toString('base64url'), { PUBLIC_URL: proxy.url }),
+    ]);
+    proxy.target = b.url;
+    b.url = proxy.url;
     for (const [h, code, rate] of [[a, 'AAA1', { n: 1, d: 1 }], [b, 'BBB1', { n: 1, d: 2 }]] as const) {
       const c = await h.gov('POST', '/communities', { code, name: `Community ${code}`, kind: 'hosted', rate });
       assert.equal(c.status, 201, JSON.stringify(c.body));
@@ -64,6 +73,7 @@ describe('Komunitin protocol between two hub processes', function () {
 
   after(async () => {
     await Promise.all([a?.close(), b?.close()]);
+    await proxy?.close();
     await network?.close();
   });
 
@@ -323,6 +333,57 @@ describe('Komunitin protocol between two hub processes', function () {
     await new Promise((res) => setTimeout(res, 500));
     assert.equal(Number(await balance(b, 'BBB1', 'BBB1-M1')) - before, 4, 'paid once');
     assert.equal(await balance(a, 'LETA', 'IMPORT-EXPORT'), '-2.0000000');
+  });
+
+  it('a notify whose answer was lost is acknowledged by Komunitin\'s "already exists" on the retry (Komunitin serves peers no GET of it)', async () => {
+    proxy.mode = 'lose-answer';
+    try {
+      const r = await a.gov('POST', '/communities/AAA1/komunitin/payments', { account: 'AAA1-M1', to: ids['BBB1-M1'].href, amount: '2', description: 'answer lost' });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      const done = await until('the retry to be acknowledged', async () => {
+        const x = (await a.gov('GET', `/communities/AAA1/transfers/${r.body.transfer}`)).body;
+        return x.deliveries[0].state !== 'pending' ? x : null;
+      });
+      assert.equal(done.deliveries[0].state, 'delivered', JSON.stringify(done.deliveries));
+      assert.equal(done.state, 'delivered');
+      assert.equal(proxy.notifies.get(r.body.id), 2, 'sent, answer lost, sent again');
+    } finally {
+      proxy.mode = 'pass';
+    }
+  });
+
+  it('a payment the peer refuses after it settled ends disputed, the peer is asked for it back, and paying it back compensates it', async () => {
+    assert.equal((await b.gov('PUT', '/communities/BBB1/komunitin/policy', { acceptRequests: 'manual' })).status, 200);
+    const before = await balance(a, 'AAA1', 'AAA1-M1');
+    proxy.mode = 'refuse-notify';
+    let r;
+    try {
+      r = await a.gov('POST', '/communities/AAA1/komunitin/payments', { account: 'AAA1-M1', to: ids['BBB1-M1'].href, amount: '4', description: 'refused later' });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      const disputed = await until('the refusal to dispute the transfer', async () => {
+        const x = (await a.gov('GET', `/communities/AAA1/transfers/${r!.body.transfer}`)).body;
+        return x.state === 'disputed' ? x : null;
+      });
+      assert.equal(disputed.deliveries[0].state, 'refused');
+      assert.match(disputed.errorMessage, /payee account is disabled/);
+    } finally {
+      proxy.mode = 'pass';
+    }
+    assert.equal(Number(await balance(a, 'AAA1', 'AAA1-M1')), Number(before) - 4, 'the money is on the peer\'s side');
+
+    // B was asked, with a payment request from the payer to the payee, which B's board decides.
+    const asked = await until('the return request at B', async () =>
+      (await b.gov('GET', '/communities/BBB1/komunitin/requests?state=pending')).body.transfers.find((t: any) => /Return of payment/.test(t.description)));
+    assert.equal(asked.amount, '8.0000000', '4 AAA1 = 8 BBB1');
+    assert.equal(asked.account, 'BBB1-M1');
+    const paid = await b.gov('POST', `/communities/BBB1/komunitin/requests/${asked.id}/accept`);
+    assert.equal(paid.status, 200, JSON.stringify(paid.body));
+    const back = await until('the transfer to be compensated', async () => {
+      const x = (await a.gov('GET', `/communities/AAA1/transfers/${r!.body.transfer}`)).body;
+      return x.state === 'compensated' ? x : null;
+    });
+    assert.match(back.errorMessage, /paid back/);
+    assert.equal(Number(await balance(a, 'AAA1', 'AAA1-M1')), Number(before), 'the payer has its money back');
   });
 
   it('notifies a payee hub that is down once it is back, exactly once, across a restart of the payer hub', async () => {
