@@ -66,6 +66,7 @@ export function paymentFailure(e: LedgerError | TransferError | string, message:
     case LedgerError.Blocked: return fail(KomunitinCode.Forbidden, message);
     case TransferError.IdempotencyConflict: return new KomunitinError(KomunitinCode.BadRequest, message, '/data/id', 409);
     case TransferError.InvalidAmount: return fail(KomunitinCode.FieldValidationError, message, '/data/attributes/amount');
+    case TransferError.InvalidText: return fail(KomunitinCode.FieldValidationError, message, '/data/attributes/meta');
     default: return fail(KomunitinCode.TransactionError, message);
   }
 }

@@ -41,7 +41,9 @@ function start(deps: ProtocolDeps): Protocol {
         const k = e.status >= 500
           ? new KomunitinError(KomunitinCode.InternalError, 'Internal error; the request id identifies it in the hub logs.')
           : new KomunitinError(KomunitinCode.BadRequest, e.status === 413 ? 'The request body is larger than this server accepts.'
-            : e.code === 'malformed_body' ? 'The request body is not valid JSON.' : e.message, undefined, e.status);
+            : e.code === 'malformed_body' ? 'The request body is not valid JSON.' : e.message,
+          // A field the shared checks name ("data.attributes.meta") as Komunitin points at it.
+          e.field ? `/${e.field.split('.').join('/')}` : undefined, e.status);
         ctx.status = k.status;
         ctx.type = MEDIA_TYPE;
         ctx.body = k.body();

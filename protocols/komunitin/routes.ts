@@ -23,6 +23,8 @@ import { KomunitinService } from './service';
 import { MEDIA_TYPE, SCALE, accountResource, currencyResource, fromWire, transferResource } from './translate';
 
 const CODE = /^[A-Z0-9]{4}$/;
+/** Transfer ids are UUIDs on both sides: anything else names no transfer. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function komunitinRouter(deps: ProtocolDeps & { service: KomunitinService; store: TransferStore; peers: PeerDirectory }): Router<HttpState> {
   const router = new Router<HttpState>();
@@ -33,6 +35,10 @@ export function komunitinRouter(deps: ProtocolDeps & { service: KomunitinService
     const code = (ctx.params as Record<string, string>).code;
     if (!CODE.test(code)) return next();
     try {
+      // Checked by their type before any reaches SQL.
+      for (const [name, value] of Object.entries(ctx.params as Record<string, string>)) {
+        if (value.includes('\u0000')) throw fail(KomunitinCode.BadRequest, `The path parameter ${name} must not contain the NUL character (U+0000).`);
+      }
       const c = await deps.communities.getByCode(code);
       if (isCommunityError(c) || !isServed(c)) throw fail(KomunitinCode.NotFound, `No currency ${code} on this server.`);
       const r = await fn(ctx, c);
@@ -100,7 +106,7 @@ export function komunitinRouter(deps: ProtocolDeps & { service: KomunitinService
 
   router.get('/:code/transfers/:id', handle(async (ctx, c) => {
     const sub = await verifyBearer(ctx.get('authorization') || undefined);
-    const t = await store.get(c.id, ctx.params.id);
+    const t = UUID.test(ctx.params.id) ? await store.get(c.id, ctx.params.id) : null;
     if (!t) throw fail(KomunitinCode.NotFound, `No transfer ${ctx.params.id} in ${c.code}.`);
     const local = await deps.accounts.getById(c.id, t.accountId);
     const remote = await deps.peers.known(t.peerCommunityId, t.remoteHref);
@@ -113,7 +119,7 @@ export function komunitinRouter(deps: ProtocolDeps & { service: KomunitinService
     const doc = validate<TransferUpdateDoc>(transferUpdateDocument, jsonBody(ctx), 'transfer');
     const sub = await verifyBearer(ctx.get('authorization') || undefined);
     if (doc.data.id && doc.data.id.toLowerCase() !== ctx.params.id.toLowerCase()) throw fail(KomunitinCode.BadRequest, 'Route id does not match the resource id.', '/data/id');
-    const t = await store.get(c.id, ctx.params.id);
+    const t = UUID.test(ctx.params.id) ? await store.get(c.id, ctx.params.id) : null;
     if (!t || t.kind !== 'request') throw fail(KomunitinCode.NotFound, `No payment request ${ctx.params.id} in ${c.code}.`);
     const { state, hash } = doc.data.attributes;
     if (t.direction === 'outgoing') {

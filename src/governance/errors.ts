@@ -43,6 +43,7 @@ const transferStatus: Record<TransferError, { status: number; field?: string }> 
   [TransferError.IdempotencyConflict]: { status: 409, field: 'Idempotency-Key' },
   [TransferError.NotReady]: { status: 409 },
   [TransferError.SameAccount]: { status: 422, field: 'payee' },
+  [TransferError.InvalidText]: { status: 400, field: 'meta' },
 };
 
 /** `field` overrides the core's field where the request names it differently (a path parameter, "payer"). */

@@ -5,6 +5,7 @@
  */
 import Router from '@koa/router';
 import { HttpError } from '../http/errors';
+import { findNul, nulRefusal } from '../http/edge';
 import { AppContext, HttpState } from '../http/server';
 import { accountOperations } from './accounts';
 import { auditOperations } from './audit-log';
@@ -49,6 +50,20 @@ export function governanceOperations(deps: GovernanceDeps, plugins: GovernancePl
   return ops;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Path parameters checked by their type before any reaches SQL: no NUL anywhere, and an
+ * `{id}` is a UUID (as the OpenAPI document says), else a 400 naming the parameter.
+ */
+function validParams(params: Record<string, string>): Record<string, string> {
+  for (const [name, value] of Object.entries(params)) {
+    if (findNul(value) !== null) throw nulRefusal(name);
+    if (name === 'id' && !UUID.test(value)) throw new HttpError(400, 'invalid_request', `${name} must be a UUID such as 0b6f5a9e-3c1d-4f7a-9b2e-5d8c7a6f4e3b`, name);
+  }
+  return params;
+}
+
 function authenticate(ctx: AppContext, auth: Authenticator): string {
   if (!auth.enabled) throw new HttpError(503, 'governance_disabled', auth.reason);
   const token = bearerToken(ctx.get('authorization') || undefined);
@@ -70,6 +85,7 @@ export function governanceRouter(deps: GovernanceDeps & { auth: Authenticator; p
     const koaPath = op.path.replace(/\{(\w+)\}/g, ':$1');
     router[op.method](op.id, koaPath, async (ctx: AppContext) => {
       const actor = op.public ? '' : authenticate(ctx, deps.auth);
+      const params = validParams(ctx.params as Record<string, string>);
       let body: unknown;
       if (op.body) {
         // is() is null without a body: an empty body is the empty object, whose missing fields are named.
@@ -82,7 +98,7 @@ export function governanceRouter(deps: GovernanceDeps & { auth: Authenticator; p
       const query = op.query ? validQuery(op.query, ctx.query) : undefined;
       const reply = await op.handle({
         actor,
-        params: ctx.params as Record<string, string>,
+        params,
         body,
         query,
         header: (name) => ctx.get(name) || undefined,

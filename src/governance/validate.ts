@@ -51,7 +51,8 @@ export function describe(e: ErrorObject, where: string): HttpError {
   }
   const field = path(e.instancePath);
   const name = field || where;
-  const at = field || undefined;
+  // A refusal of the whole body or query names it as '' (the documented "field" of the root).
+  const at = field;
   const parent = (e.parentSchema ?? {}) as { format?: string; description?: string };
   const amountFormat = parent.format === 'amount' || parent.format === 'positive-amount';
   if (e.keyword === 'format' && amountFormat) {
@@ -71,7 +72,7 @@ export function describe(e: ErrorObject, where: string): HttpError {
   if (e.keyword === 'pattern' && parent.description) {
     return new HttpError(400, 'invalid_request', `${name} is malformed: expected ${parent.description.replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase())}`, at);
   }
-  if (e.keyword === 'minProperties' && !field) return new HttpError(400, 'invalid_request', `${where} must set at least one field`);
+  if (e.keyword === 'minProperties' && !field) return new HttpError(400, 'invalid_request', `${where} must set at least one field`, '');
   return new HttpError(400, 'invalid_request', `${name} ${e.message ?? 'is invalid'}`, at);
 }
 

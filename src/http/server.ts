@@ -3,6 +3,7 @@
  * structured access logs, metrics, a body size limit (413), JSON errors without
  * stack traces, and a JSON 404. Protocol routers are mounted by the composition root.
  */
+import { refuseNul } from './edge';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import Koa from 'koa';
@@ -69,7 +70,7 @@ export function createHttpApp(opts: {
         owner.answerError(ctx, { status: d.status, code: d.code, message: d.message, field: d.field });
       } else {
         ctx.status = d.status;
-        ctx.body = { error: { code: d.code, message: d.message, ...(d.field ? { field: d.field } : {}), requestId } };
+        ctx.body = { error: { code: d.code, message: d.message, ...(d.field !== undefined ? { field: d.field } : {}), requestId } };
       }
     } finally {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
@@ -92,6 +93,12 @@ export function createHttpApp(opts: {
     formLimit: opts.bodyLimit,
     textLimit: opts.bodyLimit,
   }));
+
+  // Nothing the database cannot store gets past here (raw bodies are their protocol's to check).
+  app.use(async (ctx, next) => {
+    refuseNul(ctx.query, (ctx.request as unknown as { body?: unknown }).body);
+    await next();
+  });
 
   for (const r of opts.routers) app.use(r.routes()).use(r.allowedMethods());
 

@@ -191,7 +191,7 @@ describe('governance API over HTTP', function () {
       status: number; code: string; field?: string; message?: RegExp;
     }> = [
       { what: 'malformed JSON', method: 'POST', path: '/communities', raw: '{"code": "BAD2",', status: 400, code: 'malformed_body' },
-      { what: 'a JSON array as body', method: 'POST', path: '/communities', body: [], status: 400, code: 'invalid_request', message: /request body must be a JSON object/ },
+      { what: 'a JSON array as body', method: 'POST', path: '/communities', body: [], status: 400, code: 'invalid_request', field: '', message: /request body must be a JSON object/ },
       { what: 'a body that is not JSON', method: 'POST', path: '/communities', raw: 'code=BAD2', headers: { 'content-type': 'text/plain' }, status: 415, code: 'unsupported_media_type' },
       { what: 'a missing field', method: 'POST', path: '/communities', body: { code: 'BAD2', kind: 'hosted' }, status: 400, code: 'invalid_request', field: 'name', message: /name is required/ },
       { what: 'an extra field', method: 'POST', path: '/communities', body: { code: 'BAD2', name: 'B', kind: 'hosted', colour: 'red' }, status: 400, code: 'invalid_request', field: 'colour' },
@@ -218,7 +218,7 @@ describe('governance API over HTTP', function () {
       { what: 'a member of an unknown community', method: 'POST', path: '/communities/ZZZ9/accounts', body: {}, status: 404, code: 'unknown_community', field: 'code' },
       { what: 'an unknown account', method: 'GET', path: '/communities/BAD1/accounts/NOBODY', status: 404, code: 'unknown_account', field: 'account' },
       { what: 'limits of an unknown account', method: 'PUT', path: '/communities/BAD1/accounts/NOBODY/limits', body: { creditLimit: '1' }, status: 404, code: 'unknown_account', field: 'account' },
-      { what: 'no limits at all', method: 'PUT', path: '/communities/BAD1/accounts/BAD10001/limits', body: {}, status: 400, code: 'invalid_request' },
+      { what: 'no limits at all', method: 'PUT', path: '/communities/BAD1/accounts/BAD10001/limits', body: {}, status: 400, code: 'invalid_request', field: '' },
       { what: 'a negative credit line', method: 'PUT', path: '/communities/BAD1/credit-lines/PEE1', body: { limit: '-5' }, status: 400, code: 'invalid_request', field: 'limit', message: /must not be negative/ },
       { what: 'a credit line beyond int64', method: 'PUT', path: '/communities/BAD1/credit-lines/PEE1', body: { limit: '99999999999999999999' }, status: 400, code: 'invalid_request', field: 'limit', message: /larger than the ledger/ },
       { what: 'a credit line with 8 decimals', method: 'PUT', path: '/communities/BAD1/credit-lines/PEE1', body: { limit: '0.00000001' }, status: 400, code: 'invalid_request', field: 'limit' },
@@ -237,7 +237,7 @@ describe('governance API over HTTP', function () {
       { what: 'an unknown payee community', method: 'POST', path: '/transfers', body: { payer: 'BAD1/BAD10001', payee: 'ZZZ9/X', amount: '1' }, headers: { 'idempotency-key': 'k8' }, status: 404, code: 'unknown_community', field: 'payee' },
       { what: 'a payment to oneself', method: 'POST', path: '/transfers', body: { payer: 'BAD1/BAD10001', payee: 'BAD1/BAD10001', amount: '1' }, headers: { 'idempotency-key': 'k9' }, status: 422, code: 'same_account', field: 'payee' },
       { what: 'an unknown transfer', method: 'GET', path: `/communities/BAD1/transfers/${crypto.randomUUID()}`, status: 404, code: 'unknown_transfer', field: 'id' },
-      { what: 'a transfer id that is no UUID', method: 'GET', path: '/communities/BAD1/transfers/42', status: 404, code: 'unknown_transfer', field: 'id' },
+      { what: 'a transfer id that is no UUID', method: 'GET', path: '/communities/BAD1/transfers/42', status: 400, code: 'invalid_request', field: 'id', message: /id must be a UUID/ },
       { what: 'an audit limit of zero', method: 'GET', path: '/audit?limit=0', status: 400, code: 'invalid_request', field: 'limit' },
       { what: 'an audit limit that is no number', method: 'GET', path: '/audit?limit=ten', status: 400, code: 'invalid_request', field: 'limit' },
       { what: 'an unknown audit parameter', method: 'GET', path: '/audit?actor=bob', status: 400, code: 'invalid_request', field: 'actor' },

@@ -7,6 +7,8 @@ export enum TransferError {
   InvalidAmount = 'invalid_amount',
   IdempotencyConflict = 'idempotency_conflict',
   NotReady = 'community_not_ready',
+  /** A text of the request (meta, key, what the delivery carries) holds U+0000, which the database cannot store. */
+  InvalidText = 'invalid_text',
 }
 
 export const isTransferError = isOneOf(TransferError);
@@ -17,6 +19,7 @@ export const transferErrorMessage: Record<TransferError | LedgerError, string> =
   [TransferError.InvalidAmount]: 'amount must be positive with at most 7 decimals',
   [TransferError.IdempotencyConflict]: 'this request id was already used for a different payment',
   [TransferError.NotReady]: 'a community of this payment is still being set up on the ledger; try again shortly',
+  [TransferError.InvalidText]: 'a text of this payment (its description or reference) contains the NUL character (U+0000); remove it',
   [LedgerError.InsufficientBalance]: 'the payer has not enough balance or credit left',
   [LedgerError.CreditLineFull]: 'the credit line between these communities has no room for this amount now',
   [LedgerError.NoPath]: 'these communities do not trade with each other (no credit line connects them)',

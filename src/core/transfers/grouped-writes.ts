@@ -156,6 +156,9 @@ export function createGroupedWriter(db: Database): GroupedWriter {
   const flushInserts = async (): Promise<void> => {
     const batch = inserts!;
     inserts = null;
+    await insertGroup(batch);
+  };
+  const insertGroup = async (batch: NonNullable<typeof inserts>): Promise<void> => {
     try {
       const byCommunity = new Map<string, Array<Record<string, unknown>>>();
       for (const { row, delivery } of batch) {
@@ -188,7 +191,10 @@ export function createGroupedWriter(db: Database): GroupedWriter {
         b.done({ t, delivery: (t && created.get(t.id)) ?? null });
       }
     } catch (err) {
-      for (const b of batch) b.done(err as Error);
+      // The group's one transaction was undone whole: written again one by one, so only
+      // the request the database refuses fails, not the others that came with it.
+      if (batch.length === 1) batch[0].done(err as Error);
+      else for (const b of batch) await insertGroup([b]);
     }
   };
 

@@ -101,6 +101,12 @@ export interface TransferService {
   resume(): Promise<number>;
 }
 
+/** What the database would refuse in a request's texts, found before it joins a group of writes. */
+const NUL = '\u0000';
+const storable = (req: { idempotencyKey: string; meta?: string; delivery?: TransferDelivery }): boolean =>
+  !req.idempotencyKey.includes(NUL) && !(req.meta ?? '').includes(NUL)
+  && !(req.delivery && (req.delivery.target.includes(NUL) || req.delivery.kind.includes(NUL) || JSON.stringify(req.delivery.payload ?? null).includes('\\u0000')));
+
 export function requestHash(req: Omit<TransferRequest, 'idempotencyKey'>): string {
   return crypto.createHash('sha256').update(JSON.stringify([
     req.payer.account.id, req.payee.account.id, req.amount.toString(), req.meta ?? '',
@@ -319,6 +325,8 @@ export function createTransferService(deps: {
       if (req.amount <= 0n) return TransferError.InvalidAmount;
       if (req.payer.account.id === req.payee.account.id) return TransferError.SameAccount;
       if (req.payer.community.ledgerStatus !== 'ready' || req.payee.community.ledgerStatus !== 'ready') return TransferError.NotReady;
+      // Checked here, not by the database: one request's bad text must not fail the group it would join.
+      if (!storable(req)) return TransferError.InvalidText;
       const hash = requestHash(req);
       // Insert, or find the transfer an earlier request with this key created.
       const { t, delivery } = await grouped.insertOrFind({
@@ -338,6 +346,7 @@ export function createTransferService(deps: {
     async record(req) {
       if (req.amount <= 0n || req.sourceAmount <= 0n) return TransferError.InvalidAmount;
       if (req.payer.account.id === req.payee.account.id) return TransferError.SameAccount;
+      if (!storable(req)) return TransferError.InvalidText;
       const hash = requestHash(req);
       const { t, created } = await db.community(req.payer.community.id, async (trx) => {
         const [row] = await trx('transfers').insert({
