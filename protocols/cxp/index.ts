@@ -52,8 +52,10 @@ function start(deps: ProtocolDeps): Protocol {
       // Hawk's payload hash is over the exact bytes sent; the legacy client posts a form.
       readsRawBody: (path) => !path.startsWith(`${LEGACY_PREFIX}/`),
       answerError(ctx, e) {
+        // The shared edge refuses NUL in a form or query field by name: CXP's "invalid characters".
         const failure = e.status === 413
           ? invalidField('body', 'larger than the hub accepts')
+          : e.code === 'invalid_request' && e.field ? new CxpFailure(13, { '@fieldname': e.field })
           : e.status < 500 ? typeError('body', 'JSON object') : new CxpFailure(5, { '@message': `internal error; request id ${ctx.state.requestId}` });
         if (ctx.path.startsWith(`${LEGACY_PREFIX}/`)) return legacyReply(ctx, legacyFailure(failure));
         ctx.status = e.status === 413 ? 413 : failure.status;

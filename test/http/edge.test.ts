@@ -90,3 +90,18 @@ describe('the edge: NUL characters and ids of the wrong type', function () {
     assert.deepEqual([...new Set(answers.map((a) => `${a.status} ${a.body.state}`))], ['201 settled']);
   });
 });
+
+describe('the edge in CXP\'s format', function () {
+  this.timeout(60000);
+  const T = token();
+  let h: TestHub;
+  before(async () => { h = await startGovernanceHub({ GOVERNANCE_TOKENS: `ops:${T}` }, T); });
+  after(async () => { await h?.close(); });
+
+  it('answers a NUL in a legacy form field with code 13 naming the field', async function () {
+    const r = await fetch(`${h.hub.url}/cxp/legacy/server`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'key=abc&logo=a%00b' });
+    const text = await r.text();
+    assert.match(text, /13/, text);
+    assert.match(text, /logo/, text);
+  });
+});
