@@ -34,6 +34,10 @@ export interface SignOptions {
   contentType?: string;
   /** A ready Authorization header (replays). */
   authorization?: string;
+  /** The ts attribute exactly as written (signed as it is: a malformed one gets a valid MAC). */
+  ts?: string;
+  /** An ext attribute, signed. */
+  ext?: string;
 }
 
 /** An answer and the Authorization header its request carried (to replay it). */
@@ -77,8 +81,10 @@ export function cxpClient(hubUrl: string, creds: Credentials): CxpClient {
     const signed = Hawk.client.header(url, method, {
       credentials: { ...creds, key: opts.key ?? creds.key },
       payload: body ?? '', contentType: body === undefined ? '' : contentType,
-      timestamp: Math.floor(Date.now() / 1000) + (opts.skewSec ?? 0),
+      // Hawk's client writes a given timestamp as it is: a text here, to sign malformed ones.
+      timestamp: (opts.ts ?? Math.floor(Date.now() / 1000) + (opts.skewSec ?? 0)) as number,
       ...(opts.nonce ? { nonce: opts.nonce } : {}),
+      ...(opts.ext !== undefined ? { ext: opts.ext } : {}),
     });
     const authorization = opts.authorization ?? signed.header;
     const res = await send(new URL(url), method, { authorization, ...(body === undefined ? {} : { 'content-type': contentType }) }, opts.tamper ?? body, agent);
