@@ -11,13 +11,12 @@ import crypto from 'node:crypto';
 import Router from '@koa/router';
 import { AppContext, HttpState } from '../../src/http/server';
 import { Logger } from '../../src/logger';
-import { isAmountError } from '../../src/core';
-import { CxpFailure, invalidField } from './errors';
+import { CxpFailure } from './errors';
 import { valid } from './schemas';
 import { LegacyHandshake, LegacyHandshakeBody, LegacyPrepare, LegacyPrepareBody, LegacyTry, LegacyTryBody } from './schemas/legacy';
 import { CxpService } from './service';
 import { CxpExchange, ExchangeStore, uriKey } from './store';
-import { localToHour, stroopsOf, toJson } from './translate';
+import { localToHour, readAmounts, toJson } from './translate';
 
 export const LEGACY_PREFIX = '/cxp/legacy';
 
@@ -68,9 +67,10 @@ export function legacyRouter(deps: { service: CxpService; store: ExchangeStore; 
   router.post('/intertrading/help/json', route(async (ex) => ['OK', await service.status(ex)]));
 
   router.post('/exchange/handshake', route(async (ex, raw) => {
+    const amount = readAmounts(['ticks'], (f) => raw[f]);
     const b = valid(LegacyHandshake, raw, { coerce: true }) as LegacyHandshakeBody;
     const r = await service.handshake(ex, {
-      api: b.api ?? 1, mail: b.mail, ticks: b.ticks, first_trade: b.first_trade ?? 0, traders: b.traders ?? 0,
+      api: b.api ?? 1, mail: b.mail, ticks: amount('ticks'), first_trade: b.first_trade ?? 0, traders: b.traders ?? 0,
       transactions: b.transactions ?? 0, uri: b.uri ?? ex.uri,
       ...(b.name ? { name: b.name } : {}), ...(b.logo ? { logo: b.logo } : {}), ...(b.new_key ? { new_key: b.new_key } : {}),
     }, { previousKey: false, signedWith: b.key, legacy: true });
@@ -78,16 +78,17 @@ export function legacyRouter(deps: { service: CxpService; store: ExchangeStore; 
   }));
 
   router.post('/exchange/prepare', route(async (ex, raw) => {
+    const amount = readAmounts(['volume', 'balance'], (f) => raw[f]);
     const b = valid(LegacyPrepare, raw, { coerce: true }) as LegacyPrepareBody;
-    const limits = await service.prepare(ex, { volume: b.volume, integrity: b.integrity, balance: b.balance });
+    const limits = await service.prepare(ex, { volume: amount('volume'), integrity: b.integrity, balance: amount('balance') });
     return ['OK', { sites: await service.clients(ex), ...limits }];
   }));
 
   router.post('/transaction/try', route(async (ex, raw) => {
+    const amount = readAmounts(['quantity'], (f) => raw[f]);
     const b = valid(LegacyTry, raw, { coerce: true }) as LegacyTryBody;
     const c = await service.exchangeCommunity(ex);
-    const local = stroopsOf(b.quantity);
-    if (isAmountError(local)) throw invalidField('quantity', b.quantity);
+    const local = amount('quantity');
     // No temp_id in the legacy client: a repeat of the same post (same date) is the same try.
     const temp = b.temp_id ?? `legacy-${crypto.createHash('sha256').update(JSON.stringify([b.payer, b.payee, b.dest_url, b.quantity, b.description, b.date ?? crypto.randomUUID()])).digest('hex').slice(0, 40)}`;
     await service.try(ex, {

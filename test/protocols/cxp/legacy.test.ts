@@ -114,4 +114,15 @@ describe('CXP legacy mode: the deployed Drupal client, unmodified', function () 
     await until('compensation', async () => (await importExportBalance(h, 'OLDA')) === '-3.0000000');
     assert.equal(await importExportBalance(h, 'OLDB'), '3.0000000');
   });
+
+  it('reads a quantity from the form\'s text: 0.0000001 and 1e-7 are one stroop, 0.00000001 is refused naming quantity', async () => {
+    site.answer = ['OK'];
+    const tryWith = (quantity: string) => post('transaction/try', {
+      src_url: A_SITE, key: keyA, payer: 'ann@old-lets.example', payer_url: `${A_SITE}user/1`, payee: 'bob@swap.example',
+      payee_url: `${site.uri}user/2`, dest_url: site.uri, quantity, description: 'a crumb', really: '0',
+    });
+    for (const q of ['0.0000001', '1e-7', '1.0E-7']) assert.deepEqual((await tryWith(q)).body, ['OK'], q);
+    assert.equal(site.posts.at(-1)!.quantity, '0.0000001', 'relayed as exact decimal text');
+    for (const q of ['0.00000001', '1e-8']) assert.deepEqual((await tryWith(q)).body.slice(0, 2), [8, 'quantity'], q);
+  });
 });

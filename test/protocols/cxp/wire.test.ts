@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import Hawk from 'hawk';
 import { CXP_CODES } from '../../../protocols/cxp/errors';
 import { TestHub, startGovernanceHub, token } from '../../governance/api';
-import { CxpAnswer, CxpClient, FakeExchange, approveExchange, cxpClient, startFakeExchange } from './helpers';
+import { CxpAnswer, CxpClient, FakeExchange, approveExchange, cxpClient, handshakeBody, jsonNumberText, plain, startFakeExchange } from './helpers';
 
 /**
  * What an independent CXP client, written from the 2013 spec, found on the wire
@@ -103,6 +103,65 @@ describe('CXP on the wire: what an independent client found', function () {
         assert.ok(r.status === 200 || r.status === 401, `${r.status} ${r.text}`);
         if (r.status === 401) assert.equal(r.body.code, 18, r.text);
       }), { numRuns: 300 });
+    });
+  });
+
+  describe('amounts as JSON writes them', () => {
+    /** A really=false try (a quote: nothing paid) with the quantity written as given. */
+    const quote = (quantity: string) => a.request('PUT', '/transactions', `{"payer":"ann","payer_url":"${SITE}","payee":"bob","payee_url":"${remote.uri}",`
+      + `"src_url":"${SITE}","dest_url":"${remote.uri}","quantity":${quantity},"description":"x","really":false,"temp_id":"q-${crypto.randomUUID()}"}`);
+    /** The quantity of an answer as its JSON text writes it. */
+    const quantityText = (r: CxpAnswer) => /"quantity":([^,}]+)/.exec(r.text)?.[1];
+    const refused = (r: CxpAnswer, code: number, field: string) => {
+      assert.deepEqual([r.status, r.body?.code], [400, code], r.text);
+      assert.equal(r.body.args['@field'] ?? r.body.args['@fieldname'], field, r.text);
+      assert.ok(r.verified, r.text);
+    };
+
+    it('0.0000001, also written 1e-7 as JSON.stringify writes it, is a quantity; 1e-8 and 0.00000001 are not', async () => {
+      assert.equal(JSON.stringify(0.0000001), '1e-7');
+      for (const [text, answer] of [['0.0000001', '0.0000001'], ['1e-7', '0.0000001'], ['1.5E+1', '15'], ['12.50', '12.5'], ['2.0000000000', '2']]) {
+        const r = await quote(text);
+        assert.equal(r.status, 200, `${text}: ${r.text}`);
+        assert.equal(quantityText(r), answer);
+      }
+      for (const text of ['1e-8', '0.00000001', '1.000000000000000001', '1e-400']) refused(await quote(text), 8, 'quantity');
+    });
+
+    it('property: a quantity with at most 7 decimals in any JSON number form is quoted as exactly that amount', async () => {
+      // Up to 50 HOUR, the exchange's credit line.
+      const amounts = fc.bigInt({ min: 1n, max: 500000000n }).chain((s) => jsonNumberText(s, -7).map((text) => ({ s, text })));
+      await fc.assert(fc.asyncProperty(amounts, async ({ s, text }) => {
+        const r = await quote(text);
+        assert.equal(r.status, 200, `${text}: ${r.text}`);
+        assert.equal(quantityText(r), plain(s, -7).replace(/\.?0+$/, ''), text);
+      }), { numRuns: 150 });
+    });
+
+    it('property: more than 7 decimals in any JSON number form is refused, code 8 naming quantity', async () => {
+      const texts = fc.tuple(fc.bigInt({ min: 1n, max: 10n ** 12n }).filter((m) => m % 10n !== 0n), fc.integer({ min: -20, max: -8 }))
+        .chain(([m, e]) => jsonNumberText(m, e));
+      await fc.assert(fc.asyncProperty(texts, async (text) => refused(await quote(text), 8, 'quantity')), { numRuns: 100 });
+    });
+
+    it('handshake ticks the same way: 1e-7 is ticks, 8 decimals are code 8 (not a 500)', async () => {
+      const shake = (ticks: string) => a.request('POST', '/server', JSON.stringify(handshakeBody(SITE, { ticks: 7 })).replace('"ticks":7', `"ticks":${ticks}`));
+      for (const ticks of ['0.12345678', '1e-8']) refused(await shake(ticks), 8, 'ticks');
+      for (const [ticks, stored] of [['1e-7', '0.0000001'], ['1.5E+1', '15']]) {
+        const r = await shake(ticks);
+        assert.equal(r.status, 200, r.text);
+        assert.equal((await h.call('GET', '/exchanges/WIRA')).body.ticks, stored);
+      }
+      assert.equal((await shake('1e0')).status, 200);
+      assert.equal((await h.call('GET', '/exchanges/WIRA')).body.ticks, '1');
+    });
+
+    it('the prepare form\'s volume and balance are read from the query text', async () => {
+      // 19 digits: a float keeps 17 of them.
+      const r = await a.prepare({ volume: '922337203684.4775807', integrity: 1, balance: '-1e-7' });
+      assert.equal(r.status, 200, r.text);
+      assert.equal((await h.call('GET', '/exchanges/WIRA')).body.volume, '922337203684.4775807');
+      refused(await a.prepare({ volume: 10, integrity: 1, balance: '0.00000001' }), 8, 'balance');
     });
   });
 });
