@@ -9,7 +9,7 @@ import Router from '@koa/router';
 import { AppContext, HttpState } from '../../src/http/server';
 import { Logger } from '../../src/logger';
 import { Authenticated, authenticate, serverAuthorization } from './auth';
-import { CxpFailure, typeError } from './errors';
+import { CxpFailure, tooLarge } from './errors';
 import { Handshake, HandshakeBody } from './schemas/handshake';
 import { Prepare, PrepareQuery } from './schemas/prepare';
 import { Try, TryBody } from './schemas/try';
@@ -31,7 +31,7 @@ export async function rawBody(ctx: AppContext, limit: number): Promise<string> {
   let size = 0;
   for await (const chunk of ctx.req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw typeError('body', `body of at most ${limit} bytes`);
+    if (size > limit) throw tooLarge();
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');

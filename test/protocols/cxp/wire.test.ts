@@ -106,6 +106,32 @@ describe('CXP on the wire: what an independent client found', function () {
     });
   });
 
+  describe('a body over BODY_LIMIT', () => {
+    it('is 413 with code 8 naming body, on every CXP path and content type, as the docs say', async () => {
+      const limit = h.hub.config.bodyLimit;
+      const over = JSON.stringify({ description: 'x'.repeat(limit) });
+      for (const [method, path, contentType] of [['PUT', '/transactions', 'application/json'], ['POST', '/server', 'application/json'], ['PUT', '/transactions', 'text/plain']]) {
+        const r = await a.request(method, path, over, { contentType });
+        assert.equal(r.status, 413, `${method} ${path} ${contentType}: ${r.text}`);
+        assert.deepEqual({ code: r.body.code, field: r.body.args['@field'] }, { code: 8, field: 'body' }, r.text);
+        assert.match(r.body.message, /^Invalid transaction field: body: /);
+      }
+      // At the limit it is read (and refused for what it says, not for its size).
+      const at = `{"description":"${'x'.repeat(limit - 18)}"}`;
+      assert.equal(Buffer.byteLength(at), limit);
+      const r = await a.request('PUT', '/transactions', at);
+      assert.equal(r.status, 400, r.text);
+      assert.ok(r.verified, 'read, authenticated and answered signed');
+      // The legacy client reads the same refusal in its own format.
+      const legacy = await fetch(`${h.hub.url}/cxp/legacy/transaction/try`, { method: 'POST', body: new URLSearchParams({ description: 'x'.repeat(limit) }) });
+      assert.equal(legacy.status, 200);
+      assert.deepEqual((await legacy.json() as unknown[]).slice(0, 2), [8, 'body']);
+      // And the published document says so.
+      const doc = await (await fetch(`${h.hub.url}/cxp/openapi.json`)).json() as { paths: Record<string, Record<string, { responses: Record<string, { description: string }> }>> };
+      for (const [path, method] of [['/server', 'post'], ['/transactions', 'put']]) assert.match(doc.paths[path][method].responses['413'].description, /^8: .*body/);
+    });
+  });
+
   describe('amounts as JSON writes them', () => {
     /** A really=false try (a quote: nothing paid) with the quantity written as given. */
     const quote = (quantity: string) => a.request('PUT', '/transactions', `{"payer":"ann","payer_url":"${SITE}","payee":"bob","payee_url":"${remote.uri}",`
