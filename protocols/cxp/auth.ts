@@ -1,9 +1,10 @@
 /**
  * Hawk HMAC for CXP, both ways. Incoming: the MAC covers method, path and query, host
  * and port, timestamp and nonce, and a payload hash that is required and checked
- * against the raw body; a nonce is accepted once (stored in the database, so also
- * across restarts); a clock off by more than 60 s is refused with the hub's time in
- * WWW-Authenticate (Hawk's `ts`/`tsm`) so the client can correct; answers carry
+ * against the raw body; a nonce (at most 128 characters) is accepted once (stored in
+ * the database, so also across restarts); a `ts` that is not whole seconds, or a clock
+ * off by more than 60 s, is refused with the hub's time in WWW-Authenticate (Hawk's
+ * `ts`/`tsm`) so the client can correct; answers carry
  * Server-Authorization. Outgoing (relays): signed with the receiving exchange's
  * credentials, and its Server-Authorization must verify.
  */
@@ -12,6 +13,10 @@ import { CxpFailure } from './errors';
 import { CxpExchange, ExchangeStore, HawkCredentials } from './store';
 
 export const SKEW_SEC = 60;
+/** Hawk's own client writes 6 characters; the nonce is stored, so it is bounded. */
+export const MAX_NONCE = 128;
+/** Hawk's ts: whole seconds since 1970, in digits (Hawk itself reads it as a float and lets NaN through). */
+const TS = /^\d{1,15}$/;
 
 type HawkArtifacts = Hawk.crypto.Artifacts;
 type IncomingRequest = Parameters<typeof Hawk.server.authenticate>[0];
@@ -38,17 +43,19 @@ const notEnough = (reason: string, headers: Record<string, string> = {}) =>
   new CxpFailure(18, { '@reason': reason }, { 'WWW-Authenticate': 'Hawk', ...headers });
 const wrongKey = (reason: string) => new CxpFailure(17, { '@reason': reason }, { 'WWW-Authenticate': 'Hawk' });
 
+/** A timestamp refused (18), with the hub's time, as Hawk's WWW-Authenticate gives it, in `@ts`. */
+function badTimestamp(www: string, why: string): CxpFailure {
+  const ts = /ts="(\d+)"/.exec(www)?.[1] ?? String(Math.floor(Date.now() / 1000));
+  return new CxpFailure(18, { '@reason': `${why}; the hub's time is ${ts}`, '@ts': ts }, { 'WWW-Authenticate': www });
+}
+
 /** Why Hawk refused, as a CXP code: 17 when the MAC or payload hash is wrong, 18 otherwise. */
 function refusal(err: unknown): CxpFailure {
   const e = err as { message?: string; output?: { headers?: Record<string, string> } };
   const message = e.message ?? 'invalid authorization';
   if (message === 'Bad mac') return wrongKey('the MAC does not match: wrong key, or the request was changed on the way');
   if (message === 'Bad payload hash') return wrongKey('the payload hash does not match the body');
-  if (message === 'Stale timestamp') {
-    const www = e.output?.headers?.['WWW-Authenticate'] ?? 'Hawk';
-    const ts = /ts="(\d+)"/.exec(www)?.[1] ?? String(Math.floor(Date.now() / 1000));
-    return new CxpFailure(18, { '@reason': `clock skew beyond ${SKEW_SEC} s; the hub's time is ${ts}`, '@ts': ts }, { 'WWW-Authenticate': www });
-  }
+  if (message === 'Stale timestamp') return badTimestamp(e.output?.headers?.['WWW-Authenticate'] ?? 'Hawk', `clock skew beyond ${SKEW_SEC} s`);
   if (message === 'Missing required payload hash') return notEnough('the payload hash (hash attribute) is required');
   return notEnough(message);
 }
@@ -73,6 +80,7 @@ export async function authenticate(
   for (const a of ['id', 'ts', 'nonce', 'mac', 'hash']) {
     if (!attrs[a]) throw notEnough(`the Hawk header has no ${a} attribute${a === 'hash' ? ' (the payload hash is required)' : ''}`);
   }
+  if (attrs.nonce.length > MAX_NONCE) throw notEnough(`the Hawk nonce is longer than ${MAX_NONCE} characters`);
   const exchange = await store.byHawkId(attrs.id);
   if (!exchange) return null;
   const { current } = await store.keys(exchange);
@@ -91,6 +99,13 @@ export async function authenticate(
     } catch (err2) {
       throw refusal(err2);
     }
+  }
+  // The MAC covers ts as written, and Hawk's skew check passes a ts that is no number
+  // (NaN) or a fraction: refused like a stale one, with the hub's time signed (tsm).
+  if (!TS.test(attrs.ts)) {
+    const { ts, tsm } = Hawk.crypto.timestampMessage(result.credentials, 0);
+    const www = Hawk.utils.unauthorized('Stale timestamp', { ts, tsm }).output.headers['WWW-Authenticate'];
+    throw badTimestamp(String(www), 'the Hawk ts attribute must be whole seconds since 1970, in digits');
   }
   // Only a request that authenticated spends its nonce: a forged one cannot burn it.
   if (!await store.rememberNonce(exchange, attrs.nonce, Number(attrs.ts), SKEW_SEC)) {

@@ -44,10 +44,11 @@ export function render(code: CxpCode, args: CxpArgs): string {
 /** A refusal on its way to the caller; routes catch it and answer in CXP's format. */
 export class CxpFailure extends Error {
   readonly status: number;
-  constructor(readonly code: CxpCode, readonly args: CxpArgs = {}, readonly headers: Record<string, string> = {}) {
+  /** `status` only where the docs give a code another HTTP status than the table's (tooLarge). */
+  constructor(readonly code: CxpCode, readonly args: CxpArgs = {}, readonly headers: Record<string, string> = {}, status?: number) {
     super(render(code, args));
     this.name = 'CxpFailure';
-    this.status = CXP_CODES[code].status;
+    this.status = status ?? CXP_CODES[code].status;
   }
 
   body(): CxpErrorBody {
@@ -61,6 +62,8 @@ export const isCxpCode = (n: unknown): n is CxpCode => typeof n === 'number' && 
 export const invalidField = (field: string, value: unknown) =>
   new CxpFailure(8, { '@field': field, '@value': shortValue(value) });
 export const missingField = (field: string) => new CxpFailure(11, { '@fieldname': field });
+/** A body over BODY_LIMIT: 413 with code 8 naming `body`, whether CXP or the shared body parser read it. */
+export const tooLarge = () => new CxpFailure(8, { '@field': 'body', '@value': 'larger than the hub accepts' }, {}, 413);
 export const typeError = (field: string, type: string) => new CxpFailure(15, { '@fieldname': field, '@type': type });
 export const pending = (message: string) => new CxpFailure(7, { '@message': message }, { 'Retry-After': '5' });
 

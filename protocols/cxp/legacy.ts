@@ -4,20 +4,20 @@
  * address (`src_url`) and a shared `key` in the body, and the hub also checks the
  * caller's IP against the exchange's allowlist. There is no HMAC: anyone who sees one
  * request can replay it from an allowed address, so only exchanges the governing body
- * opted in use it, and reports mark them. Answers: status line `200 Intertrading`, a
- * JSON array with 'OK' or the code first, the rest being the message's arguments.
+ * opted in use it, and reports mark them. An empty optional field is an absent one
+ * (formFields). Answers: status line `200 Intertrading`, a JSON array with 'OK' or the
+ * code first, the rest being the message's arguments.
  */
 import crypto from 'node:crypto';
 import Router from '@koa/router';
 import { AppContext, HttpState } from '../../src/http/server';
 import { Logger } from '../../src/logger';
-import { isAmountError } from '../../src/core';
-import { CxpFailure, invalidField } from './errors';
-import { valid } from './schemas';
+import { CxpFailure } from './errors';
+import { Schema, valid } from './schemas';
 import { LegacyHandshake, LegacyHandshakeBody, LegacyPrepare, LegacyPrepareBody, LegacyTry, LegacyTryBody } from './schemas/legacy';
 import { CxpService } from './service';
 import { CxpExchange, ExchangeStore, uriKey } from './store';
-import { localToHour, stroopsOf, toJson } from './translate';
+import { localToHour, readAmounts, toJson } from './translate';
 
 export const LEGACY_PREFIX = '/cxp/legacy';
 
@@ -32,6 +32,16 @@ export function reply(ctx: AppContext, items: unknown[]): void {
 }
 
 export const failure = (e: CxpFailure): unknown[] => [e.code, ...Object.values(e.args)];
+
+/**
+ * A legacy post's fields as its message has them. The Drupal client posts every field
+ * it has a variable for, PHP writing an unset one as '' (`logo=`, `name=`): an empty
+ * optional field is absent. An empty required field stays, for the schema to judge.
+ */
+export function formFields(s: Schema<unknown>, body: Record<string, unknown>): Record<string, unknown> {
+  const required = new Set((s.json.required ?? []) as string[]);
+  return Object.fromEntries(Object.entries(body).filter(([k, v]) => v !== '' || required.has(k)));
+}
 
 export function legacyRouter(deps: { service: CxpService; store: ExchangeStore; logger: Logger }): Router<HttpState> {
   const { service, store } = deps;
@@ -68,9 +78,11 @@ export function legacyRouter(deps: { service: CxpService; store: ExchangeStore; 
   router.post('/intertrading/help/json', route(async (ex) => ['OK', await service.status(ex)]));
 
   router.post('/exchange/handshake', route(async (ex, raw) => {
-    const b = valid(LegacyHandshake, raw, { coerce: true }) as LegacyHandshakeBody;
+    const form = formFields(LegacyHandshake, raw);
+    const amount = readAmounts(['ticks'], (f) => form[f]);
+    const b = valid(LegacyHandshake, form, { coerce: true }) as LegacyHandshakeBody;
     const r = await service.handshake(ex, {
-      api: b.api ?? 1, mail: b.mail, ticks: b.ticks, first_trade: b.first_trade ?? 0, traders: b.traders ?? 0,
+      api: b.api ?? 1, mail: b.mail, ticks: amount('ticks'), first_trade: b.first_trade ?? 0, traders: b.traders ?? 0,
       transactions: b.transactions ?? 0, uri: b.uri ?? ex.uri,
       ...(b.name ? { name: b.name } : {}), ...(b.logo ? { logo: b.logo } : {}), ...(b.new_key ? { new_key: b.new_key } : {}),
     }, { previousKey: false, signedWith: b.key, legacy: true });
@@ -78,16 +90,19 @@ export function legacyRouter(deps: { service: CxpService; store: ExchangeStore; 
   }));
 
   router.post('/exchange/prepare', route(async (ex, raw) => {
-    const b = valid(LegacyPrepare, raw, { coerce: true }) as LegacyPrepareBody;
-    const limits = await service.prepare(ex, { volume: b.volume, integrity: b.integrity, balance: b.balance });
+    const form = formFields(LegacyPrepare, raw);
+    const amount = readAmounts(['volume', 'balance'], (f) => form[f]);
+    const b = valid(LegacyPrepare, form, { coerce: true }) as LegacyPrepareBody;
+    const limits = await service.prepare(ex, { volume: amount('volume'), integrity: b.integrity, balance: amount('balance') });
     return ['OK', { sites: await service.clients(ex), ...limits }];
   }));
 
   router.post('/transaction/try', route(async (ex, raw) => {
-    const b = valid(LegacyTry, raw, { coerce: true }) as LegacyTryBody;
+    const form = formFields(LegacyTry, raw);
+    const amount = readAmounts(['quantity'], (f) => form[f]);
+    const b = valid(LegacyTry, form, { coerce: true }) as LegacyTryBody;
     const c = await service.exchangeCommunity(ex);
-    const local = stroopsOf(b.quantity);
-    if (isAmountError(local)) throw invalidField('quantity', b.quantity);
+    const local = amount('quantity');
     // No temp_id in the legacy client: a repeat of the same post (same date) is the same try.
     const temp = b.temp_id ?? `legacy-${crypto.createHash('sha256').update(JSON.stringify([b.payer, b.payee, b.dest_url, b.quantity, b.description, b.date ?? crypto.randomUUID()])).digest('hex').slice(0, 40)}`;
     await service.try(ex, {

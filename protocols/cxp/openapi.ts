@@ -22,6 +22,11 @@ function errors(codes: number[]) {
   }]));
 }
 
+/** Requests with a body: one over BODY_LIMIT is unread, unsigned, 413 with code 8 naming `body`. */
+const tooLarge = {
+  413: { description: `8: ${CXP_CODES[8].message} (@field body: a body over the hub's BODY_LIMIT; not signed, the hub did not read it)`, content: json('Error') },
+};
+
 const AUTH = [16, 17, 18];
 const FIELDS = [8, 11, 12, 13, 15];
 
@@ -44,7 +49,7 @@ export function openApiDocument(): Record<string, unknown> {
         post: {
           operationId: 'handshake', summary: 'Announce the exchange, rotate its key, send its statistics',
           requestBody: { required: true, content: json('Handshake') },
-          responses: { 200: { description: 'the exchange\'s status on the hub (status −1, unsigned, for an unknown Hawk id)', content: json('HandshakeReply') }, ...errors([...AUTH, ...FIELDS]) },
+          responses: { 200: { description: 'the exchange\'s status on the hub (status −1, unsigned, for an unknown Hawk id)', content: json('HandshakeReply') }, ...errors([...AUTH, ...FIELDS]), ...tooLarge },
         },
       },
       '/server/clients': {
@@ -62,7 +67,7 @@ export function openApiDocument(): Record<string, unknown> {
         put: {
           operationId: 'tryTransaction', summary: 'Quote (really=false) or pay (really=true) a transaction; repeat with the same temp_id until final',
           requestBody: { required: true, content: json('Try') },
-          responses: { 200: { description: 'OK', content: json('TryReply') }, ...errors([...AUTH, ...FIELDS, 4, 5, 7, 14, 20, 24, 25, 26, 27, 28]) },
+          responses: { 200: { description: 'OK', content: json('TryReply') }, ...errors([...AUTH, ...FIELDS, 4, 5, 7, 14, 20, 24, 25, 26, 27, 28]), ...tooLarge },
         },
       },
     },

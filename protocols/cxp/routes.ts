@@ -1,23 +1,23 @@
 /**
  * The CXP endpoints under /cxp. Every request: raw body → Hawk (17/18, or 16 / status −1
- * for an unknown id) → JSON and schema (8, 11, 12, 13, 15) → the service. Every answer is
- * CXP's JSON, signed with Server-Authorization once the caller is authenticated; nothing
- * thrown here reaches the hub's own error format.
+ * for an unknown id) → JSON, its amounts read exactly from their text, and schema (8,
+ * 11, 12, 13, 15) → the service. Every answer is CXP's JSON, signed with
+ * Server-Authorization once the caller is authenticated; nothing thrown here reaches
+ * the hub's own error format.
  */
 import Router from '@koa/router';
 import { AppContext, HttpState } from '../../src/http/server';
 import { Logger } from '../../src/logger';
 import { Authenticated, authenticate, serverAuthorization } from './auth';
-import { CxpFailure, typeError } from './errors';
+import { CxpFailure, tooLarge } from './errors';
 import { Handshake, HandshakeBody } from './schemas/handshake';
 import { Prepare, PrepareQuery } from './schemas/prepare';
 import { Try, TryBody } from './schemas/try';
 import { valid } from './schemas';
 import { CxpService } from './service';
 import { ExchangeStore } from './store';
-import { stroopsOf, toJson } from './translate';
-import { isAmountError } from '../../src/core';
-import { invalidField } from './errors';
+import { readJson } from './json';
+import { readAmounts, toJson } from './translate';
 
 export const PREFIX = '/cxp';
 
@@ -31,19 +31,10 @@ export async function rawBody(ctx: AppContext, limit: number): Promise<string> {
   let size = 0;
   for await (const chunk of ctx.req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw typeError('body', `body of at most ${limit} bytes`);
+    if (size > limit) throw tooLarge();
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseJson(text: string): unknown {
-  if (text.trim() === '') throw typeError('body', 'JSON object');
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw typeError('body', 'JSON object');
-  }
 }
 
 export function send(ctx: AppContext, status: number, body: unknown, auth: Authenticated | null, headers: Record<string, string> = {}): void {
@@ -86,22 +77,25 @@ export function cxpRouter(deps: {
     };
 
   router.post('/server', hawkRoute({ allowPrevious: true, unknown: () => service.unknownHandshake() }, async (auth, payload) => {
-    const body = valid(Handshake, parseJson(payload)) as HandshakeBody;
-    return service.handshake(auth.exchange, body, { previousKey: auth.previousKey, signedWith: auth.credentials.key });
+    const json = readJson(payload);
+    const amount = readAmounts(['ticks'], (f) => json.numbers.get(f));
+    const body = valid(Handshake, json.value) as HandshakeBody;
+    return service.handshake(auth.exchange, { ...body, ticks: amount('ticks') }, { previousKey: auth.previousKey, signedWith: auth.credentials.key });
   }));
 
   router.get('/server/clients', hawkRoute({}, async (auth) => service.clients(auth.exchange)));
 
   router.get('/transactions', hawkRoute({}, async (auth, _payload, ctx) => {
+    const amount = readAmounts(['volume', 'balance'], (f) => ctx.query[f]);
     const q = valid(Prepare, ctx.query, { coerce: true }) as PrepareQuery;
-    return service.prepare(auth.exchange, q);
+    return service.prepare(auth.exchange, { volume: amount('volume'), integrity: q.integrity, balance: amount('balance') });
   }));
 
   router.put('/transactions', hawkRoute({}, async (auth, payload) => {
-    const body = valid(Try, parseJson(payload)) as TryBody;
-    const quantity = stroopsOf(body.quantity);
-    if (isAmountError(quantity)) throw invalidField('quantity', `${body.quantity} (at most 7 decimals)`);
-    return service.try(auth.exchange, { ...body, quantity });
+    const json = readJson(payload);
+    const amount = readAmounts(['quantity'], (f) => json.numbers.get(f));
+    const body = valid(Try, json.value) as TryBody;
+    return service.try(auth.exchange, { ...body, quantity: amount('quantity') });
   }));
 
   let doc: unknown = null;

@@ -7,14 +7,14 @@
  */
 import { ProtocolDeps } from '../../src/protocol';
 import {
-  Account, Community, LedgerError, Party, RemotePayee, RemotePayeeError, Transfer, isAccountError, isAmountError, isCommunityError,
+  Account, Community, LedgerError, Party, RemotePayee, RemotePayeeError, Transfer, isAccountError, isCommunityError,
   isLedgerError, isRemotePayeeError, isTransferError,
 } from '../../src/core';
 import { RELAY_KIND, RelayClient, RelayMessage, RelayPayload, relayTarget } from './client';
 import { CxpFailure, invalidField, pending, transferFailure } from './errors';
 import { HandshakeBody } from './schemas/handshake';
 import { CxpExchange, ExchangeStore, uriKey } from './store';
-import { Decimal, decimalText, hourToLocal, localToHour, stroopsOf, ticksToRate } from './translate';
+import { Decimal, decimalText, hourToLocal, localToHour, ticksToRate } from './translate';
 
 export interface HandshakeReplyData {
   message: string;
@@ -25,6 +25,9 @@ export interface HandshakeReplyData {
   count: number;
   keymatch: boolean;
 }
+
+/** A handshake as the service takes it: the ticks already exact (stroops). */
+export type HandshakeInput = Omit<HandshakeBody, 'ticks'> & { ticks: bigint };
 
 /** A try as the service takes it: the quantity already exact (base-unit stroops). */
 export interface TryInput {
@@ -62,11 +65,12 @@ export interface CxpService {
    * Store what the exchange declares, apply its ticks (until its first trade) and rotate
    * its key to `new_key`: the Hawk key, or in legacy mode the legacy key.
    */
-  handshake(ex: CxpExchange, body: HandshakeBody, opts: { previousKey: boolean; signedWith: string; legacy?: boolean }): Promise<HandshakeReplyData>;
+  handshake(ex: CxpExchange, body: HandshakeInput, opts: { previousKey: boolean; signedWith: string; legacy?: boolean }): Promise<HandshakeReplyData>;
   /** The handshake's answer, changing nothing (legacy help). */
   status(ex: CxpExchange): Promise<HandshakeReplyData>;
   clients(ex: CxpExchange): Promise<Record<string, string>>;
-  prepare(ex: CxpExchange, q: { volume: number; integrity: boolean; balance: number }): Promise<{ spend_limit: Decimal; earn_limit: Decimal }>;
+  /** The prepare form; volume and balance exact (base-unit stroops). */
+  prepare(ex: CxpExchange, q: { volume: bigint; integrity: boolean; balance: bigint }): Promise<{ spend_limit: Decimal; earn_limit: Decimal }>;
   try(ex: CxpExchange, t: TryInput): Promise<TryReplyData>;
   /** The relay message for a payment from another protocol to a member of `ex` (onward delivery). */
   onwardMessage(ex: CxpExchange, m: Omit<RelayMessage, 'src_url' | 'dest_url' | 'payee_url' | 'really'>): RelayMessage;
@@ -178,8 +182,8 @@ export function createCxpService(deps: ProtocolDeps & { store: ExchangeStore; re
       const notes: string[] = [];
       const actor = `cxp:${ex.uriKey}`;
       const count = await exchanges.tradeCount(ex.communityId);
-      const ticks = decimalText(stroopsOf(body.ticks) as bigint);
-      if (!ticksToRate(ticks)) throw invalidField('ticks', body.ticks);
+      const ticks = decimalText(body.ticks);
+      if (!ticksToRate(ticks)) throw invalidField('ticks', ticks);
       if (ticks !== ex.ticks) {
         if (count > 0) {
           notes.push(`Your ticks are locked at ${ex.ticks} since your first trade; the governing body can change them.`);
@@ -191,7 +195,8 @@ export function createCxpService(deps: ProtocolDeps & { store: ExchangeStore; re
       if (uriKey(body.uri) !== ex.uriKey) notes.push(`The hub relays to ${ex.uri} as approved, not to ${body.uri}; ask the governing body to change it.`);
 
       let keymatch = !opts.previousKey;
-      const declared = { ...body };
+      // As declared, ticks as the number they were sent as (stored as JSON).
+      const declared = { ...body, ticks: Number(ticks) };
       delete declared.new_key;
       await deps.db.community(ex.communityId, async (trx) => {
         if (opts.legacy && body.new_key) {
@@ -231,10 +236,7 @@ export function createCxpService(deps: ProtocolDeps & { store: ExchangeStore; re
 
     async prepare(ex, q) {
       if (!q.integrity) throw invalidField('integrity', 'false: your exchange\'s balances must add up to zero before it trades');
-      const volume = stroopsOf(q.volume);
-      const declared = stroopsOf(q.balance);
-      if (isAmountError(volume)) throw invalidField('volume', q.volume);
-      if (isAmountError(declared)) throw invalidField('balance', q.balance);
+      const { volume, balance: declared } = q;
       const p = await importExport(ex.communityId);
       if (p.community.status === 'blocked') throw new CxpFailure(16);
       if (ex.volume !== volume) await store.patch(ex.communityId, { volume });

@@ -90,6 +90,9 @@ export interface ExchangeStore {
 const CACHE_MS = 2000;
 
 
+/** The longest nonce the table takes (auth.ts refuses longer ones first): far within an index entry. */
+const MAX_NONCE_LENGTH = 1024;
+
 /** A Hawk nonce to remember until its timestamp leaves the skew window. */
 interface Nonce {
   communityId: string;
@@ -203,6 +206,11 @@ export function createExchangeStore(deps: { db: Database; keyring: Keyring }): E
     },
 
     rememberNonce(ex, nonce, ts, windowSec) {
+      // Nonces share a transaction with other requests' (writeNonce): one that the table
+      // cannot hold (a ts that is no integer, a key too long to index) would fail them all.
+      if (!Number.isSafeInteger(ts) || ts < 0 || nonce.length > MAX_NONCE_LENGTH) {
+        return Promise.reject(new RangeError(`nonce ${JSON.stringify(nonce.slice(0, 16))}… / ts ${ts}: not a Hawk nonce this hub stores`));
+      }
       return writeNonce({ communityId: ex.communityId, nonce, ts, expiresAt: ts + windowSec + 1 });
     },
 

@@ -23,8 +23,9 @@ export const siteUrl = (description: string) =>
   ({ type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\s<>"{}|\\\\^`]+$', description }) as const;
 
 /**
- * Base units (HOUR) as a JSON number, as the spec has it. It is read back from its
- * decimal text, never computed with as a float: at most 7 decimals.
+ * Base units (HOUR) as a JSON number, as the spec has it. It is read exactly from the
+ * text it is written with (1e-7 and 0.0000001 alike: translate.ts), never through a
+ * float: at most 7 decimals.
  */
 export const quantity = (description: string) =>
   ({ type: 'number', exclusiveMinimum: 0, maximum: 922337203685, description }) as const;

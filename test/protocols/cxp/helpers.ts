@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import fc from 'fast-check';
 import Hawk from 'hawk';
 import { TestHub } from '../../governance/api';
 
@@ -34,6 +35,10 @@ export interface SignOptions {
   contentType?: string;
   /** A ready Authorization header (replays). */
   authorization?: string;
+  /** The ts attribute exactly as written (signed as it is: a malformed one gets a valid MAC). */
+  ts?: string;
+  /** An ext attribute, signed. */
+  ext?: string;
 }
 
 /** An answer and the Authorization header its request carried (to replay it). */
@@ -77,8 +82,10 @@ export function cxpClient(hubUrl: string, creds: Credentials): CxpClient {
     const signed = Hawk.client.header(url, method, {
       credentials: { ...creds, key: opts.key ?? creds.key },
       payload: body ?? '', contentType: body === undefined ? '' : contentType,
-      timestamp: Math.floor(Date.now() / 1000) + (opts.skewSec ?? 0),
+      // Hawk's client writes a given timestamp as it is: a text here, to sign malformed ones.
+      timestamp: (opts.ts ?? Math.floor(Date.now() / 1000) + (opts.skewSec ?? 0)) as number,
       ...(opts.nonce ? { nonce: opts.nonce } : {}),
+      ...(opts.ext !== undefined ? { ext: opts.ext } : {}),
     });
     const authorization = opts.authorization ?? signed.header;
     const res = await send(new URL(url), method, { authorization, ...(body === undefined ? {} : { 'content-type': contentType }) }, opts.tamper ?? body, agent);
@@ -222,4 +229,40 @@ export async function until<T>(what: string, fn: () => Promise<T | null | undefi
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** The decimal text of m × 10^p (p of any sign): plain(15n, -1) = "1.5", plain(15n, 2) = "1500". */
+export function plain(m: bigint, p: number): string {
+  if (p >= 0) return m === 0n ? '0' : `${m}${'0'.repeat(p)}`;
+  const s = m.toString().padStart(-p + 1, '0');
+  return `${s.slice(0, s.length + p)}.${s.slice(s.length + p)}`;
+}
+
+/**
+ * Every way JSON can write the number m × 10^e: plain or with an exponent (e or E, a +
+ * or not, leading zeros), trailing zeros, and JSON.stringify's own form when a float
+ * holds the value exactly enough to print it back (15 significant digits or fewer, far
+ * from underflow and overflow).
+ */
+export function jsonNumberText(m: bigint, e: number): fc.Arbitrary<string> {
+  const exponent = fc.record({
+    x: fc.integer({ min: -30, max: 30 }),
+    letter: fc.constantFrom('e', 'E'),
+    plus: fc.boolean(),
+    pad: fc.integer({ min: 0, max: 2 }),
+    zeros: fc.integer({ min: 0, max: 4 }),
+  }).map(({ x, letter, plus, pad, zeros }) => {
+    const coefficient = plain(m, e - x);
+    const padded = zeros === 0 ? coefficient : coefficient.includes('.') ? `${coefficient}${'0'.repeat(zeros)}` : `${coefficient}.${'0'.repeat(zeros)}`;
+    return `${padded}${letter}${x < 0 ? '-' : plus ? '+' : ''}${'0'.repeat(pad)}${Math.abs(x)}`;
+  });
+  const trailing = fc.integer({ min: 0, max: 12 }).map((z) => {
+    const t = plain(m, e);
+    return z === 0 ? t : t.includes('.') ? `${t}${'0'.repeat(z)}` : `${t}.${'0'.repeat(z)}`;
+  });
+  const significant = m.toString().replace(/0+$/, '').length;
+  const float = Number(plain(m, e));
+  const forms = [trailing, exponent];
+  if (significant <= 15 && (m === 0n || Math.abs(float) >= 1e-300) && Math.abs(float) < 1e300) forms.push(fc.constant(JSON.stringify(float)));
+  return fc.oneof(...forms);
 }

@@ -114,4 +114,46 @@ describe('CXP legacy mode: the deployed Drupal client, unmodified', function () 
     await until('compensation', async () => (await importExportBalance(h, 'OLDA')) === '-3.0000000');
     assert.equal(await importExportBalance(h, 'OLDB'), '3.0000000');
   });
+
+  it('reads a quantity from the form\'s text: 0.0000001 and 1e-7 are one stroop, 0.00000001 is refused naming quantity', async () => {
+    site.answer = ['OK'];
+    const tryWith = (quantity: string) => post('transaction/try', {
+      src_url: A_SITE, key: keyA, payer: 'ann@old-lets.example', payer_url: `${A_SITE}user/1`, payee: 'bob@swap.example',
+      payee_url: `${site.uri}user/2`, dest_url: site.uri, quantity, description: 'a crumb', really: '0',
+    });
+    for (const q of ['0.0000001', '1e-7', '1.0E-7']) assert.deepEqual((await tryWith(q)).body, ['OK'], q);
+    assert.equal(site.posts.at(-1)!.quantity, '0.0000001', 'relayed as exact decimal text');
+    for (const q of ['0.00000001', '1e-8']) assert.deepEqual((await tryWith(q)).body.slice(0, 2), [8, 'quantity'], q);
+  });
+
+  it('takes an empty optional field as absent, as the Drupal client posts them (logo=), in every form; an empty required one is still refused', async () => {
+    // What the client posts for a site with no logo, name, coordinates or first trade yet.
+    const fields = {
+      src_url: A_SITE, key: keyA, mail: 'admin@old-lets.example', api: '1', ticks: '1', traders: '2', transactions: '0',
+      first_trade: '', name: '', logo: '', lat: '', lon: '', divisions: '', visibility: '', uri: '', new_key: '',
+    };
+    const r = await post('exchange/handshake', fields);
+    assert.equal(r.body[0], 'OK', JSON.stringify(r.body));
+    assert.equal((r.body[1] as { keymatch: boolean }).keymatch, true, 'new_key= rotates nothing');
+    assert.deepEqual((await post('intertrading/help/json', { src_url: A_SITE, key: keyA })).body[0], 'OK', 'the key is unchanged');
+    const declared = (await h.call('GET', '/exchanges/OLDA')).body.declared;
+    for (const f of ['logo', 'name', 'lat', 'lon', 'divisions', 'visibility', 'new_key']) assert.equal(f in declared, false, f);
+
+    // The hub holds −3 for OLDA: its own import-export account is 3.
+    const prepare = await post('exchange/prepare', { src_url: A_SITE, key: keyA, volume: '10', deficit: '', integrity: '1', balance: '3' });
+    assert.equal(prepare.body[0], 'OK', JSON.stringify(prepare.body));
+
+    const tryFields = {
+      src_url: A_SITE, key: keyA, payer: 'ann@old-lets.example', payer_url: `${A_SITE}user/1`, payee: 'bob@swap.example',
+      payee_url: `${site.uri}user/2`, dest_url: site.uri, quantity: '1', description: '', really: '0', temp_id: '', date: '',
+    };
+    assert.deepEqual((await post('transaction/try', tryFields)).body, ['OK']);
+
+    // Required fields, empty: refused as before.
+    assert.deepEqual((await post('exchange/handshake', { ...fields, mail: '' })).body.slice(0, 2), [8, 'mail']);
+    assert.deepEqual((await post('exchange/handshake', { ...fields, ticks: '' })).body.slice(0, 2), [15, 'ticks']);
+    assert.deepEqual((await post('exchange/prepare', { src_url: A_SITE, key: keyA, volume: '', integrity: '1', balance: '3' })).body.slice(0, 2), [15, 'volume']);
+    assert.deepEqual((await post('transaction/try', { ...tryFields, payer: '' })).body.slice(0, 2), [8, 'payer']);
+    assert.deepEqual((await post('transaction/try', { ...tryFields, quantity: '' })).body.slice(0, 2), [15, 'quantity']);
+  });
 });
