@@ -135,7 +135,8 @@ describe('CXP: approve → handshake → try → relay', function () {
     assert.equal(r.status, 422, r.text);
     assert.equal(r.body.code, 24);
     assert.equal(await importExportBalance(h, 'LETA'), before);
-    assert.equal(await importExportBalance(h, 'LETB'), '90.0000000');
+    // Read from the ledger through Horizon: the compensation may land a moment after the answer.
+    await until('the receiving exchange to be paid back', async () => (await importExportBalance(h, 'LETB')) === '90.0000000');
     const again = await a.try(tryBody({ temp_id: 'refused-1', quantity: 3 }));
     assert.equal(again.body.code, 24);
 
