@@ -43,12 +43,11 @@ export function exchangeView(c: Community, ex: CxpExchange, mirror: MirrorExchan
 
 /** The governing body's operations on CXP exchanges, over the protocol's own exchange store. */
 export function cxpOperations(deps: GovernanceDeps & { exchanges: ExchangeService; store: ExchangeStore }): Operation[] {
-  const { exchanges } = deps;
-  const store = () => deps.store;
+  const { exchanges, store } = deps;
 
   const requireExchange = async (code: string): Promise<{ c: Community; ex: CxpExchange }> => {
     const c = await requireCommunity(deps, code);
-    const ex = c.kind === 'cxp' ? await store().byCommunity(c.id) : null;
+    const ex = c.kind === 'cxp' ? await store.byCommunity(c.id) : null;
     if (!ex) throw new HttpError(404, 'unknown_exchange', `${code} is not a CXP exchange of this hub`, 'code');
     return { c, ex };
   };
@@ -73,7 +72,7 @@ export function cxpOperations(deps: GovernanceDeps & { exchanges: ExchangeServic
         const rate = ticksToRate(body.ticks ?? '1');
         if (!rate) throw new HttpError(400, 'invalid_request', 'ticks cannot be a ledger rate: keep it between 0.0000001 and 214748 with at most 7 decimals', 'ticks');
         const site = uriKey(body.uri);
-        if (await store().byUriKey(site)) throw new HttpError(409, 'duplicate_exchange', `an exchange at ${site} is already a member`, 'uri');
+        if (await store.byUriKey(site)) throw new HttpError(409, 'duplicate_exchange', `an exchange at ${site} is already a member`, 'uri');
         const creditHour = parseAmount(body.creditLimit, { allowZero: true }) as bigint;
         const maxHour = parseAmount(body.maxBalance, { allowZero: true }) as bigint;
         const hawkId = newHawkId();
@@ -88,8 +87,8 @@ export function cxpOperations(deps: GovernanceDeps & { exchanges: ExchangeServic
               communityId: created.id, uri: body.uri, uriKey: site, title: body.name, hawkId, ticks: body.ticks ?? '1',
               ratioPercent: body.ratioPercent ?? 0, legacy: Boolean(body.legacy), legacyIps: body.legacy?.ips ?? [],
             });
-            await store().sealHawkKey(trx, ex, key);
-            if (legacyKey) await store().sealLegacyKey(trx, created.id, legacyKey);
+            await store.sealHawkKey(trx, ex, key);
+            if (legacyKey) await store.sealLegacyKey(trx, created.id, legacyKey);
             await audit(trx, {
               actor, action: 'exchange.approve', subject: `exchange:${created.code}`,
               after: { uri: body.uri, hawkId, ticks: ex.ticks, creditLimit: creditHour, maxBalance: maxHour, ratioPercent: ex.ratioPercent, legacy: ex.legacy },
@@ -98,7 +97,7 @@ export function cxpOperations(deps: GovernanceDeps & { exchanges: ExchangeServic
         }, actor);
         if (isCommunityError(c)) throw communityFailure(c);
         if (!ex) throw new Error(`exchange ${c.code} was created without its registry row`);
-        store().invalidate();
+        store.invalidate();
         return {
           status: 201,
           body: { exchange: await view(c, ex as CxpExchange), hawk: { id: hawkId, key, algorithm: 'sha256' }, ...(legacyKey ? { legacyKey } : {}) },
@@ -114,7 +113,7 @@ export function cxpOperations(deps: GovernanceDeps & { exchanges: ExchangeServic
       async handle() {
         const byId = new Map((await deps.communities.list()).map((c) => [c.id, c]));
         const out = [];
-        for (const ex of await store().list()) {
+        for (const ex of await store.list()) {
           const c = byId.get(ex.communityId);
           if (c) out.push(await view(c, ex));
         }
@@ -160,7 +159,7 @@ export function cxpOperations(deps: GovernanceDeps & { exchanges: ExchangeServic
         const { ex } = await requireExchange(params.code);
         const c = await deps.communities.setStatus(params.code, body.status, actor);
         if (isCommunityError(c)) throw communityFailure(c);
-        store().invalidate();
+        store.invalidate();
         return { status: 200, body: await view(c, ex) };
       },
     }),
@@ -174,9 +173,9 @@ export function cxpOperations(deps: GovernanceDeps & { exchanges: ExchangeServic
         const key = newKey();
         const updated = await deps.db.community(c.id, async (trx) => {
           // No previous key is honoured after a rotation by the governing body.
-          await store().sealHawkKey(trx, ex, key, { previous: '' });
+          await store.sealHawkKey(trx, ex, key, { previous: '' });
           await audit(trx, { actor, action: 'exchange.rotate-key', subject: `exchange:${c.code}`, before: { keyVersion: ex.keyVersion }, after: { keyVersion: ex.keyVersion + 1 } });
-          return store().patch(c.id, { keyVersion: ex.keyVersion + 1 }, trx);
+          return store.patch(c.id, { keyVersion: ex.keyVersion + 1 }, trx);
         });
         return { status: 200, body: { exchange: await view(c, updated), hawk: { id: ex.hawkId, key, algorithm: 'sha256' } } };
       },
@@ -194,7 +193,7 @@ export function cxpOperations(deps: GovernanceDeps & { exchanges: ExchangeServic
         const c = await exchanges.setRate(ex.communityId, rate, actor);
         if (isAccountError(c)) throw accountFailure(c, 'ticks');
         if (isCommunityError(c)) throw communityFailure(c);
-        const updated = await store().patch(c.id, { ticks: body.ticks });
+        const updated = await store.patch(c.id, { ticks: body.ticks });
         return { status: 200, body: await view(c, updated) };
       },
     }),
@@ -209,9 +208,9 @@ export function cxpOperations(deps: GovernanceDeps & { exchanges: ExchangeServic
         if (body.enabled && !body.ips && ex.legacyIps.length === 0) throw new HttpError(400, 'invalid_request', 'legacy mode needs the addresses the exchange posts from', 'ips');
         const legacyKey = body.enabled ? newKey() : undefined;
         const updated = await deps.db.community(c.id, async (trx) => {
-          if (legacyKey) await store().sealLegacyKey(trx, c.id, legacyKey);
+          if (legacyKey) await store.sealLegacyKey(trx, c.id, legacyKey);
           await audit(trx, { actor, action: 'exchange.legacy', subject: `exchange:${c.code}`, before: { legacy: ex.legacy, ips: ex.legacyIps }, after: { legacy: body.enabled, ips: body.ips ?? ex.legacyIps } });
-          return store().patch(c.id, { legacy: body.enabled, legacyIps: body.ips ?? ex.legacyIps }, trx);
+          return store.patch(c.id, { legacy: body.enabled, legacyIps: body.ips ?? ex.legacyIps }, trx);
         });
         return { status: 200, body: { exchange: await view(c, updated), ...(legacyKey ? { legacyKey } : {}) } };
       },

@@ -8,6 +8,7 @@
  * Media type application/vnd.api+json; every error is a JSON:API error naming the
  * member at fault; a rejected request changes nothing.
  */
+import { UUID, findNul } from '../../src/http/edge';
 import Router from '@koa/router';
 import { Next } from 'koa';
 import { Community, isAmountError, isCommunityError } from '../../src/core';
@@ -23,8 +24,6 @@ import { KomunitinService } from './service';
 import { MEDIA_TYPE, SCALE, accountResource, currencyResource, fromWire, transferResource } from './translate';
 
 const CODE = /^[A-Z0-9]{4}$/;
-/** Transfer ids are UUIDs on both sides: anything else names no transfer. */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function komunitinRouter(deps: ProtocolDeps & { service: KomunitinService; store: TransferStore; peers: PeerDirectory }): Router<HttpState> {
   const router = new Router<HttpState>();
@@ -37,7 +36,7 @@ export function komunitinRouter(deps: ProtocolDeps & { service: KomunitinService
     try {
       // Checked by their type before any reaches SQL.
       for (const [name, value] of Object.entries(ctx.params as Record<string, string>)) {
-        if (value.includes('\u0000')) throw fail(KomunitinCode.BadRequest, `The path parameter ${name} must not contain the NUL character (U+0000).`);
+        if (findNul(value) !== null) throw fail(KomunitinCode.BadRequest, `The path parameter ${name} must not contain the NUL character (U+0000).`);
       }
       const c = await deps.communities.getByCode(code);
       if (isCommunityError(c) || !isServed(c)) throw fail(KomunitinCode.NotFound, `No currency ${code} on this server.`);

@@ -5,7 +5,7 @@
  */
 import Router from '@koa/router';
 import { HttpError } from '../http/errors';
-import { findNul, nulRefusal } from '../http/edge';
+import { UUID, findNul, nulRefusal } from '../http/edge';
 import { AppContext, HttpState } from '../http/server';
 import { accountOperations } from './accounts';
 import { auditOperations } from './audit-log';
@@ -49,8 +49,6 @@ export function governanceOperations(deps: GovernanceDeps, plugins: GovernancePl
   }));
   return ops;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Path parameters checked by their type before any reaches SQL: no NUL anywhere, and an

@@ -8,6 +8,9 @@ import { HttpError } from './errors';
 
 const NUL = '\u0000';
 
+/** An id as the hub makes them (transfers, requests): checked before it reaches a uuid column. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** The dotted path of the first string holding NUL ('' for the value itself), or null. */
 export function findNul(value: unknown, at = ''): string | null {
   if (typeof value === 'string') return value.includes(NUL) ? at : null;

@@ -4,7 +4,7 @@
  * Creating a community writes its row, data key and sealed account keys in one
  * transaction (status `provisioning`), then builds its currency on the ledger, then
  * marks it `ready`; resumeProvisioning() finishes whatever a crash interrupted.
- * Mirror communities (`cxp`, `ces`) also get the import-export account that stands for
+ * Mirror communities (the kinds protocols declare) also get the import-export account that stands for
  * all the exchange's members, its credit limit and maximum balance being the circle's
  * min and max for that exchange.
  */
