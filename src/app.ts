@@ -19,6 +19,7 @@ import { createDeliveryService } from './core/deliveries/service';
 import { createOnwardRegistry } from './core/deliveries/onward';
 import { createRemotePayees } from './core/transfers/remote-payees';
 import { createExchangeService } from './core/exchanges/service';
+import { createRateService } from './core/rates/service';
 import { createKeyring } from './core/keys';
 import { Ledger } from './core/ledger';
 import { Core } from './core';
@@ -57,7 +58,10 @@ export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; lo
   const communities = createCommunityService({ db, vault, ledger, keyring, accounts, logger, mirrorKinds: deps.mirrorKinds ?? MIRROR_KINDS });
   const exchanges = createExchangeService({ db, communities, accounts });
   const creditLines = createCreditLineService({ db, ledger, keyring });
-  const rebalancer = createRebalancer({ ledger, keyring, logger, delayMs: deps.rebalanceDelayMs });
+  const rebalancer = createRebalancer({
+    ledger, keyring, logger, delayMs: deps.rebalanceDelayMs,
+    load: async (id) => { const c = await communities.getById(id); return isCommunityError(c) ? null : c; },
+  });
   const byIssuer = new Map<string, string>();
   const deliveries = createDeliveryService({ db, logger });
   const remotePayees = createRemotePayees();
@@ -90,7 +94,8 @@ export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; lo
       return community;
     },
   });
-  const reconciler = createReconciler({ db, ledger, keyring, accounts, transfers, rebalancer, logger });
+  const rates = createRateService({ db, ledger, keyring, communities, accounts, exchanges, rebalancer, logger });
+  const reconciler = createReconciler({ db, ledger, keyring, accounts, transfers, rebalancer, rates, logger });
   // The other side refused a settled transfer for good: pay the payer back.
   deliveries.onRefused(async (d) => {
     if (!d.transferId) return;
@@ -98,7 +103,7 @@ export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; lo
     if (t) await transfers.compensate(t, d.lastError ?? 'refused by the other side');
   });
   const onward = createOnwardRegistry();
-  return { keyring, accounts, communities, creditLines, transfers, rebalancer, reconciler, deliveries, onward, remotePayees, exchanges };
+  return { keyring, accounts, communities, creditLines, transfers, rebalancer, reconciler, deliveries, onward, remotePayees, exchanges, rates };
 }
 
 /** The hub's own keys (sponsor, channels), sealed in the vault under the master key. */
@@ -203,6 +208,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
   const core = buildCore({ db, vault, ledger, logger, rebalanceDelayMs: config.rebalanceDelayMs });
   // Finish whatever a previous run left half done, before taking new work.
   await core.communities.resumeProvisioning();
+  await core.rates.resume();
   await core.creditLines.load();
   const resumed = await core.transfers.resume();
   if (resumed > 0) logger.info({ resumed }, 'unfinished transfers resumed');

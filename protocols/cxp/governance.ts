@@ -5,10 +5,10 @@
  * credentials, shown once. Block, key rotation, ticks and legacy mode are here too.
  */
 import {
-  Community, ExchangeService, MirrorExchange, audit, formatAmount, isAccountError, isCommunityError, parseAmount,
+  Community, ExchangeService, MirrorExchange, audit, formatAmount, isCommunityError, parseAmount,
 } from '../../src/core';
 import {
-  GovernanceDeps, HttpError, Operation, SetStatus, accountFailure, communityFailure, operation, requireCommunity,
+  GovernanceDeps, HttpError, Operation, SetStatus, communityFailure, operation, requireCommunity,
 } from '../../src/governance';
 import * as S from './schemas/governance';
 import { CxpExchange, ExchangeStore, newHawkId, newKey, uriKey } from './store';
@@ -190,8 +190,7 @@ export function cxpOperations(deps: GovernanceDeps & { exchanges: ExchangeServic
         const { ex } = await requireExchange(params.code);
         const rate = ticksToRate(body.ticks);
         if (!rate) throw new HttpError(400, 'invalid_request', 'ticks cannot be a ledger rate', 'ticks');
-        const c = await exchanges.setRate(ex.communityId, rate, actor);
-        if (isAccountError(c)) throw accountFailure(c, 'ticks');
+        const c = await deps.rates.change({ id: ex.communityId }, rate, actor);
         if (isCommunityError(c)) throw communityFailure(c);
         const updated = await store.patch(c.id, { ticks: body.ticks });
         return { status: 200, body: await view(c, updated) };

@@ -98,8 +98,8 @@ export function createCxpService(deps: ProtocolDeps & { store: ExchangeStore; re
 
   /** A new rate for the exchange, its limits re-applied so that they stay the same in HOUR. */
   const applyTicks = async (ex: CxpExchange, ticks: string, actor: string): Promise<void> => {
-    const r = await exchanges.setRate(ex.communityId, ticksToRate(ticks)!, actor);
-    if (isCommunityError(r) || isAccountError(r)) throw new Error(`could not set the rate of exchange ${ex.uriKey}: ${r}`);
+    const r = await deps.rates.change({ id: ex.communityId }, ticksToRate(ticks)!, actor);
+    if (isCommunityError(r)) throw new Error(`could not set the rate of exchange ${ex.uriKey}: ${r}`);
     await store.patch(ex.communityId, { ticks });
   };
 

@@ -11,6 +11,7 @@ import { DeliveryService } from './deliveries/service';
 import { ExchangeService } from './exchanges/service';
 import { OnwardRegistry } from './deliveries/onward';
 import { Keyring } from './keys';
+import { RateService } from './rates/service';
 import { Rebalancer } from './rebalancer';
 import { Reconciler } from './reconcile';
 import { RemotePayees } from './transfers/remote-payees';
@@ -33,6 +34,8 @@ export interface Core {
   remotePayees: RemotePayees;
   /** Mirrored exchanges (CXP's, Clearing Central's): mirror community, import-export account, limits in HOUR. */
   exchanges: ExchangeService;
+  /** Rate changes, carried to the ledger's trustlines, offers and exchange limits (durably). */
+  rates: RateService;
 }
 
 export {
@@ -64,6 +67,7 @@ export { currencyOf } from './communities/currency';
 
 export { CreditLineError, creditLineErrorInfo, isCreditLineError } from './credit-lines/errors';
 export type { CreditLineService } from './credit-lines/service';
+export type { RateService } from './rates/service';
 
 export { Delivery } from './deliveries/model';
 export type { DeliveryHandler, DeliveryOutcome, DeliveryService } from './deliveries/service';

@@ -121,8 +121,15 @@ export interface Ledger {
   ): Promise<void | LedgerError>;
   /** Local payment within one currency. */
   payLocal(order: PaymentOrder, keys: KeyLookup): Promise<Settlement | LedgerError>;
-  /** `truster` accepts up to `limit` (truster units) of `trusted`'s HOUR. 0 removes it. */
-  setCreditLine(truster: LedgerCurrency, trusted: LedgerCurrency, limit: bigint, keys: KeyLookup): Promise<void | LedgerError>;
+  /**
+   * `truster` accepts up to `limit` (truster units) of `trusted`'s HOUR. 0 removes it.
+   * A limit below what is held is refused (BelowOutstanding), unless `holdOutstanding`:
+   * then the limit is what is held, so no new credit is given until the line clears
+   * (a rate change can shrink a line's value in HOUR under what it already carries).
+   */
+  setCreditLine(
+    truster: LedgerCurrency, trusted: LedgerCurrency, limit: bigint, keys: KeyLookup, opts?: { holdOutstanding?: boolean },
+  ): Promise<void | LedgerError>;
   /** HOUR of `trusted` held by `truster`'s trader, in truster units (what is outstanding). */
   creditLineUsage(truster: LedgerCurrency, trusted: LedgerCurrency): Promise<bigint>;
   /** Re-price and resize the currency's trader offers; returns how many operations that took (0: already right). */

@@ -27,6 +27,12 @@ export interface Rebalancer {
    * stale (the payer after it received, the payee after it paid).
    */
   ready(payerId: string, payeeId: string): Promise<void>;
+  /**
+   * Rebalance `c` now, after any run in progress (a rate change: the offers must be
+   * priced at the new rate before the change is answered, and a run that began at the
+   * old rate must not have the last word).
+   */
+  now(c: Community): Promise<void>;
   /** Rebalance everything pending now; false if nothing was. */
   flush(): Promise<boolean>;
   /** Resolves when nothing is pending or running (tests, shutdown). */
@@ -39,7 +45,11 @@ interface Pending {
   timer: NodeJS.Timeout | null;
 }
 
-export function createRebalancer(deps: { ledger: Ledger; keyring: Keyring; logger: Logger; delayMs?: number }): Rebalancer {
+export function createRebalancer(deps: {
+  ledger: Ledger; keyring: Keyring; logger: Logger; delayMs?: number;
+  /** The community as it is now: a run uses its current rate, not the one it had when scheduled. */
+  load?: (id: string) => Promise<Community | null>;
+}): Rebalancer {
   const delayMs = deps.delayMs ?? 1000;
   const pending = new Map<string, Pending>();
   const running = new Map<string, { task: Promise<void>; sides: Set<Side> }>();
@@ -58,7 +68,8 @@ export function createRebalancer(deps: { ledger: Ledger; keyring: Keyring; logge
     pending.delete(id);
     const task = (async () => {
       try {
-        await deps.ledger.rebalance(currencyOf(p.c), deps.keyring.lookup(p.c.id));
+        const c = (await deps.load?.(p.c.id)) ?? p.c;
+        await deps.ledger.rebalance(currencyOf(c), deps.keyring.lookup(c.id));
       } catch (err) {
         deps.logger.warn({ err, community: p.c.code }, 'rebalance failed; the next settlement retries it');
       }
@@ -81,7 +92,7 @@ export function createRebalancer(deps: { ledger: Ledger; keyring: Keyring; logge
     }
   };
 
-  return {
+  const service: Rebalancer = {
     schedule(c, sides) {
       const p = pending.get(c.id);
       if (p) {
@@ -92,6 +103,11 @@ export function createRebalancer(deps: { ledger: Ledger; keyring: Keyring; logge
       const fresh: Pending = { c, sides: new Set(sides), timer: null };
       pending.set(c.id, fresh);
       if (!running.has(c.id)) arm(fresh);
+    },
+    async now(c) {
+      service.schedule(c, ['paid', 'received']);
+      await ensure(c.id, 'paid');
+      await ensure(c.id, 'received');
     },
     async ready(payerId, payeeId) {
       if (pending.size === 0 && running.size === 0) return;
@@ -109,4 +125,5 @@ export function createRebalancer(deps: { ledger: Ledger; keyring: Keyring; logge
       }
     },
   };
+  return service;
 }

@@ -11,6 +11,7 @@ import { toHour } from './amounts';
 import { Keyring } from './keys';
 import { Ledger } from './ledger';
 import { Rebalancer } from './rebalancer';
+import { RateService } from './rates/service';
 import { Account } from './accounts/model';
 import { AccountService } from './accounts/service';
 import { Community } from './communities/model';
@@ -22,7 +23,7 @@ import { TransferService } from './transfers/service';
 export type DriftKind =
   | 'account_missing' | 'account_limit' | 'account_unauthorized'
   | 'credit_line_limit' | 'credit_line_unknown' | 'trader_offers'
-  | 'transfer_unfinished' | 'transfer_not_on_ledger';
+  | 'transfer_unfinished' | 'transfer_not_on_ledger' | 'rate_change_due';
 
 export interface Drift {
   kind: DriftKind;
@@ -40,7 +41,7 @@ export interface Reconciler {
 const SETTLED_CHECK_WINDOW = 500;
 
 export function createReconciler(deps: {
-  db: Database; ledger: Ledger; keyring: Keyring; accounts: AccountService; transfers: TransferService; rebalancer: Rebalancer; logger: Logger;
+  db: Database; ledger: Ledger; keyring: Keyring; accounts: AccountService; transfers: TransferService; rebalancer: Rebalancer; rates: RateService; logger: Logger;
 }): Reconciler {
   const { db, ledger, keyring, logger } = deps;
 
@@ -86,9 +87,16 @@ export function createReconciler(deps: {
       if (!peer) continue;
       const onLedger = ledgerLines.find((x) => x.externalIssuer === currencyOf(peer).accounts.externalIssuer);
       const want = toHour(l.limit, currency.rate, 'down');
-      if (!onLedger || onLedger.limit !== want) {
+      if (want === 0n && l.limit > 0n && !onLedger) {
+        // Recorded before such lines were refused: nothing on the ledger can hold it.
+        drift('credit_line_limit', peer.code, `the line of ${l.limit} stroops is worth 0 HOUR at the community's rate, so the ledger cannot hold it: set it to 0 or to a larger limit`);
+        continue;
+      }
+      // A line a rate change left worth less than it carries is held at what it carries.
+      const held = onLedger !== undefined && onLedger.limit > want && onLedger.limit === onLedger.balance;
+      if (!onLedger || (onLedger.limit !== want && !held)) {
         let fixed = false;
-        if (repair) fixed = (await ledger.setCreditLine(currency, currencyOf(peer), l.limit, keys)) === undefined;
+        if (repair) fixed = (await ledger.setCreditLine(currency, currencyOf(peer), l.limit, keys, { holdOutstanding: true })) === undefined;
         drift('credit_line_limit', peer.code, `limit ${onLedger?.limit ?? 'none'} HOUR on the ledger, ${want} in the hub`, fixed);
       }
     }
@@ -121,11 +129,17 @@ export function createReconciler(deps: {
   return {
     async run(opts = {}) {
       const repair = opts.repair ?? false;
+      // A rate change a crash left half-done: finished when repairing, reported otherwise.
+      const due = repair ? [] : await deps.rates.due();
+      if (repair) due.push(...await deps.rates.resume());
       // A rebalance still due after recent settlements is not drift: let it run first.
       await deps.rebalancer.flush();
       // Peers are checked by their own servers, but lines to them are ours to check.
       const all = await db.hub(async (trx) => Community.query(trx).where({ ledger_status: 'ready' }));
-      const out: Drift[] = [];
+      const out: Drift[] = due.map((code) => ({
+        kind: 'rate_change_due' as const, community: code, subject: code, repaired: false,
+        detail: 'the last rate change is not on the ledger yet (a crash or an outage came between); the next start or a repairing reconciliation finishes it',
+      }));
       for (const c of all.filter((x) => x.kind !== 'peer')) {
         try {
           await checkCommunity(c, all, repair, out);

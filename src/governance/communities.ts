@@ -53,12 +53,12 @@ export function communityOperations(deps: GovernanceDeps): Operation[] {
     }),
     operation({
       id: 'setRate', method: 'put', path: '/communities/{code}/rate', tag: 'communities',
-      summary: 'Set the value of one unit in HOUR (n/d); the community\'s offers are re-priced',
+      summary: 'Set the value of one unit in HOUR (n/d); the ledger follows before the answer: the trustline limits of the credit lines the community grants, its offers, and a mirrored exchange\'s limits (kept the same in HOUR)',
       body: Rate,
       responses: { 200: { description: 'the community at its new rate', schema: S.Community } },
-      errors: [400, 401, 404, 503],
+      errors: [400, 401, 404, 422, 503],
       async handle({ params, body, actor }) {
-        return done(await deps.communities.setRate(params.code, { n: body.n, d: body.d }, actor));
+        return done(await deps.rates.change(params.code, { n: body.n, d: body.d }, actor));
       },
     }),
     operation({

@@ -15,6 +15,8 @@ const communityStatus: Record<CommunityError, number> = {
   [CommunityError.InvalidKind]: 400,
   [CommunityError.InvalidRate]: 400,
   [CommunityError.InvalidSettings]: 400,
+  [CommunityError.LineRoundsToNothing]: 422,
+  [CommunityError.LineBelowOutstanding]: 422,
   [CommunityError.DuplicateCode]: 409,
   [CommunityError.UnknownCommunity]: 404,
 };
@@ -36,6 +38,7 @@ const creditLineStatus: Record<CreditLineError, number> = {
   [CreditLineError.NotReady]: 409,
   [CreditLineError.Self]: 422,
   [CreditLineError.BelowOutstanding]: 422,
+  [CreditLineError.RoundsToNothing]: 422,
 };
 
 const transferStatus: Record<TransferError, { status: number; field?: string }> = {

@@ -9,6 +9,7 @@ import { CreditLineService } from '../core/credit-lines/service';
 import { TransferService } from '../core/transfers/service';
 import { DeliveryService } from '../core/deliveries/service';
 import { Reconciler } from '../core/reconcile';
+import { RateService } from '../core/rates/service';
 import { Database } from '../db/database';
 import { Schema } from './schemas/schema';
 
@@ -21,6 +22,7 @@ export interface GovernanceDeps {
   transfers: TransferService;
   deliveries: DeliveryService;
   reconciler: Reconciler;
+  rates: RateService;
 }
 
 export interface OperationRequest<B, Q> {

@@ -120,7 +120,7 @@ describe('cross-community transfers on the devnet', function () {
     assert.equal((await settle(core, a, b, '10')).sourceAmount, units('10'));
     await core.rebalancer.idle();
     // A's unit is now worth 2 HOUR: half as many A pay the same B.
-    const changed = await core.communities.setRate('RTA1', { n: 2, d: 1 }, 'test');
+    const changed = await core.rates.change('RTA1', { n: 2, d: 1 }, 'test');
     assert.ok(typeof changed !== 'string');
     const after = await core.transfers.settle({ idempotencyKey: key(), payer: { ...a, community: changed }, payee: b, amount: units('10') });
     assert.ok(!isTransferError(after));

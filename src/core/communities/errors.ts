@@ -8,6 +8,8 @@ export enum CommunityError {
   UnknownCommunity = 'unknown_community',
   InvalidRate = 'invalid_rate',
   InvalidSettings = 'invalid_settings',
+  LineRoundsToNothing = 'line_rounds_to_nothing',
+  LineBelowOutstanding = 'line_below_outstanding',
 }
 
 export const isCommunityError = isOneOf(CommunityError);
@@ -20,5 +22,13 @@ export const communityErrorInfo: Record<CommunityError, { field: string; message
   [CommunityError.DuplicateCode]: { field: 'code', message: 'a community with this code already exists' },
   [CommunityError.UnknownCommunity]: { field: 'code', message: 'no community with this code' },
   [CommunityError.InvalidRate]: { field: 'rate', message: 'rate must be {n, d} with positive integers below 2^31 (value of one unit in HOUR = n/d)' },
+  [CommunityError.LineRoundsToNothing]: {
+    field: 'rate',
+    message: 'at this rate a credit line the community grants would be worth less than 0.0000001 HOUR, so the ledger could not hold it; lower that line to 0 or raise it first',
+  },
+  [CommunityError.LineBelowOutstanding]: {
+    field: 'rate',
+    message: 'at this rate a credit line the community grants would be worth less in HOUR than it already carries; raise that line first (its limit is in the community\'s units) or wait until it is paid back',
+  },
   [CommunityError.InvalidSettings]: { field: 'settings', message: 'settings amounts must be non-negative decimals with at most 7 decimals' },
 };

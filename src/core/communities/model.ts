@@ -50,6 +50,8 @@ export class Community extends BaseModel {
   ledgerAccounts!: CurrencyAccounts | Record<string, never>;
   ledgerStatus!: 'provisioning' | 'ready';
   settings!: CommunitySettings | PeerSettings | Record<string, never>;
+  /** Set with a rate change, cleared once the ledger carries it (src/core/rates). */
+  ledgerResyncAt?: Date | null;
   createdAt!: Date;
   updatedAt!: Date;
 }

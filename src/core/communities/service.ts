@@ -67,7 +67,6 @@ export interface CommunityService {
   getByCode(code: string): Promise<Community | CommunityError>;
   getById(id: string): Promise<Community | CommunityError>;
   list(): Promise<Community[]>;
-  setRate(code: string, rate: Rate, actor: string): Promise<Community | CommunityError>;
   setStatus(code: string, status: 'active' | 'blocked', actor: string): Promise<Community | CommunityError>;
   /** Finish communities and accounts a crash left half-built; returns the codes that failed. */
   resumeProvisioning(): Promise<string[]>;
@@ -189,19 +188,6 @@ export function createCommunityService(deps: {
     },
 
     list: () => db.hub(async (trx) => Community.query(trx).orderBy('code')),
-
-    async setRate(code, rate, actor) {
-      if (!isValidRate(rate)) return CommunityError.InvalidRate;
-      const before = await byCode(code);
-      if (typeof before === 'string') return before;
-      const after = await db.hub(async (trx) => {
-        await audit(trx, { actor, action: 'community.rate', subject: `community:${code}`, before: { n: before.rateN, d: before.rateD }, after: rate });
-        return Community.query(trx).patchAndFetchById(before.id, { rateN: rate.n, rateD: rate.d });
-      });
-      // Re-price the trader's offers at the new rate.
-      await ledger.rebalance(currencyOf(after), keyring.lookup(after.id));
-      return after;
-    },
 
     async setStatus(code, status, actor) {
       const before = await byCode(code);

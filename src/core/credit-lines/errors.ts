@@ -6,6 +6,7 @@ export enum CreditLineError {
   Self = 'credit_line_on_self',
   InvalidLimit = 'invalid_limit',
   BelowOutstanding = 'below_outstanding',
+  RoundsToNothing = 'limit_rounds_to_nothing',
   NotReady = 'community_not_ready',
 }
 
@@ -17,5 +18,9 @@ export const creditLineErrorInfo: Record<CreditLineError, { field: string; messa
   [CreditLineError.Self]: { field: 'peer', message: 'a community cannot hold a credit line on itself' },
   [CreditLineError.InvalidLimit]: { field: 'limit', message: 'limit must be a non-negative amount with at most 7 decimals' },
   [CreditLineError.BelowOutstanding]: { field: 'limit', message: 'the limit is below what is already outstanding on this line; wait until it is paid back' },
+  [CreditLineError.RoundsToNothing]: {
+    field: 'limit',
+    message: "at the community's rate this limit is less than 0.0000001 HOUR, the smallest amount the ledger holds; give a larger limit (or 0 to remove the line)",
+  },
   [CreditLineError.NotReady]: { field: 'community', message: 'the community is still being set up on the ledger; try again shortly' },
 };

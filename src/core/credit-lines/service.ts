@@ -5,7 +5,7 @@
  * the hub-wide graph of lines in memory so transfers can tell "no path" from "full".
  */
 import { Database } from '../../db/database';
-import { isAmountError, parseAmount } from '../amounts';
+import { isAmountError, parseAmount, toHour } from '../amounts';
 import { audit } from '../audit';
 import { Keyring } from '../keys';
 import { Ledger, LedgerError } from '../ledger';
@@ -56,6 +56,8 @@ export function createCreditLineService(deps: { db: Database; ledger: Ledger; ke
       if (truster.kind === 'peer') return CreditLineError.UnknownCommunity;
       const limit = parseAmount(limitText, { allowZero: true });
       if (isAmountError(limit)) return CreditLineError.InvalidLimit;
+      // The ledger holds the line in HOUR stroops: a limit worth less than one would be no line at all.
+      if (limit > 0n && toHour(limit, { n: truster.rateN, d: truster.rateD }, 'down') === 0n) return CreditLineError.RoundsToNothing;
       if (truster.ledgerStatus !== 'ready' || peer.ledgerStatus !== 'ready') return CreditLineError.NotReady;
       const before = await db.community(truster.id, async (trx) => CreditLine.query(trx).findOne({ peer_id: peer.id }));
       const r = await ledger.setCreditLine(currencyOf(truster), currencyOf(peer), limit, keyring.lookup(truster.id));

@@ -1,12 +1,12 @@
 /**
  * Mirrored exchanges, whichever protocol reaches them: the mirror community and its
  * import-export account (created together, sized so the ledger never binds before the
- * exchange's own limits do), the limits in HOUR across rate changes, the trade history
+ * exchange's own limits do), its limits in HOUR (src/core/rates keeps them so across rate changes), the trade history
  * ("has it traded yet"), and declared-balance checks. CXP uses it; Clearing Central's
  * CES exchanges need exactly the same.
  */
 import { Database, Trx } from '../../db/database';
-import { AccountError, isAccountError } from '../accounts/errors';
+import { isAccountError } from '../accounts/errors';
 import { AccountService } from '../accounts/service';
 import { Rate, formatAmount, hourToLocal, localToHour } from '../amounts';
 import { CommunityError, isCommunityError } from '../communities/errors';
@@ -43,8 +43,6 @@ export interface ExchangeService {
   limitsHour(p: Party): { min: bigint; max: bigint };
   /** The import-export account's balance in HOUR stroops (negative: the exchange owes). */
   balanceHour(p: Party): Promise<bigint>;
-  /** A new rate; the import-export account's limits are re-applied so they stay the same in HOUR. */
-  setRate(communityId: string, rate: Rate, actor: string): Promise<Community | CommunityError | AccountError>;
   /** Trades so far: settled transfers to or from the exchange, compensations not counted. */
   tradeCount(communityId: string): Promise<number>;
   /** Remember when the exchange first traded (the first call only). */
@@ -110,18 +108,6 @@ export function createExchangeService(deps: { db: Database; communities: Communi
     limitsHour: (p) => ({ min: -localToHour(p.account.creditLimit, p.community), max: localToHour(p.account.maxBalance, p.community) }),
 
     balanceHour: async (p) => localToHour(await accounts.balance(p.community, p.account), p.community),
-
-    async setRate(communityId, rate, actor) {
-      const ex = await get(communityId);
-      if (!ex) return CommunityError.UnknownCommunity;
-      const before = await community(communityId);
-      const c = await communities.setRate(before.code, rate, actor);
-      if (isCommunityError(c)) return c;
-      const a = await accounts.setLimits(c, IMPORT_EXPORT_CODE, {
-        creditLimit: formatAmount(hourToLocal(ex.creditLimitHour, c)), maxBalance: formatAmount(hourToLocal(ex.maxBalanceHour, c)),
-      }, actor);
-      return isAccountError(a) ? a : c;
-    },
 
     tradeCount: (communityId) => db.community(communityId, async (trx) => {
       const [{ n }] = await trx('transfers').count({ n: '*' })

@@ -16,7 +16,7 @@ export const Drift = schema<unknown>('Drift', {
     kind: {
       type: 'string',
       enum: ['account_missing', 'account_limit', 'account_unauthorized', 'credit_line_limit', 'credit_line_unknown',
-        'trader_offers', 'transfer_unfinished', 'transfer_not_on_ledger'],
+        'trader_offers', 'transfer_unfinished', 'transfer_not_on_ledger', 'rate_change_due'],
     },
     community: { type: 'string' },
     subject: { type: 'string' },

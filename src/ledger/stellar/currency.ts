@@ -177,12 +177,20 @@ export async function setAccountLimits(
 /** `truster`'s trader accepts up to `limit` (truster units) of `trusted`'s HOUR. */
 export async function setCreditLine(
   d: CurrencyDeps, truster: LedgerCurrency, trusted: LedgerCurrency, limit: bigint, keys: KeyLookup,
+  opts: { holdOutstanding?: boolean } = {},
 ): Promise<void | LedgerError> {
   const trader = await d.server.loadAccount(truster.accounts.externalTrader);
   const foreign = hourAsset(trusted);
   const line = balanceOf(trader, foreign);
-  const limitHour = toHour(limit, truster.rate, 'down');
-  if (line && limitHour < line.balance) return LedgerError.BelowOutstanding;
+  let limitHour = toHour(limit, truster.rate, 'down');
+  if (line && limitHour < line.balance) {
+    if (!opts.holdOutstanding) return LedgerError.BelowOutstanding;
+    limitHour = line.balance;
+  }
+  if (line && line.limit === limitHour) {
+    await rebalance(d, truster, keys);
+    return;
+  }
   if (!line && limit === 0n) return;
   const ops: xdr.Operation[] = [];
   const t = truster.accounts.externalTrader;
@@ -275,6 +283,20 @@ function wantedOffers(c: LedgerCurrency, trader: Horizon.AccountResponse): { off
 
 const offerKey = (selling: string, buying: string) => `${selling}>${buying}`;
 
+/**
+ * Is an offer on the book the wanted one? The ledger adjusts every offer it places
+ * (stellar-core's adjustOffer) down to an amount it can sell without rounding against
+ * the taker, which at a price of n/d (bought per sold) can take up to about d/n stroops
+ * off: less than one stroop of what the offer buys. Comparing exact amounts would see
+ * drift in every offer at a rate other than a whole number, and a rebalance would
+ * recreate them at every run without ever converging.
+ */
+export function sameOffer(onBook: { amount: bigint; price: { n: number; d: number } }, wanted: WantedOffer): boolean {
+  if (onBook.price.n !== wanted.price.n || onBook.price.d !== wanted.price.d) return false;
+  const slack = BigInt(Math.ceil(wanted.price.d / wanted.price.n)) + 1n;
+  return onBook.amount <= wanted.amount && wanted.amount - onBook.amount <= slack;
+}
+
 async function offerOps(
   d: CurrencyDeps, c: LedgerCurrency, trader: Horizon.AccountResponse, opts: { drop?: string } = {},
 ): Promise<xdr.Operation[]> {
@@ -293,7 +315,7 @@ async function offerOps(
   for (const o of existing.records) {
     const k = offerKey(assetId(assetFromRecord(o.selling)), assetId(assetFromRecord(o.buying)));
     const w = want.get(k);
-    const same = w && stroops(o.amount) === w.amount && o.price_r.n === w.price.n && o.price_r.d === w.price.d && !keep.has(k);
+    const same = w && sameOffer({ amount: stroops(o.amount), price: o.price_r }, w) && !keep.has(k);
     if (same) {
       keep.add(k);
       continue;

@@ -67,7 +67,7 @@ export async function createStellarLedger(opts: StellarLedgerOptions): Promise<S
     provisionAccount: (c, a, keys) => currency.provisionAccount(deps, c, a, keys),
     setAccountLimits: (c, a, previous, keys) => currency.setAccountLimits(deps, c, a, previous, keys),
     payLocal: (order, keys) => payments.pay(deps.submit, order, keys),
-    setCreditLine: (truster, trusted, limit, keys) => currency.setCreditLine(deps, truster, trusted, limit, keys),
+    setCreditLine: (truster, trusted, limit, keys, opts) => currency.setCreditLine(deps, truster, trusted, limit, keys, opts),
     creditLineUsage: (truster, trusted) => currency.creditLineUsage(deps, truster, trusted),
     rebalance: (c, keys) => currency.rebalance(deps, c, keys),
     async balance(c, publicKey) {
