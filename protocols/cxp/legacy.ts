@@ -104,7 +104,10 @@ export function legacyRouter(deps: { service: CxpService; store: ExchangeStore; 
     const c = await service.exchangeCommunity(ex);
     const local = amount('quantity');
     // No temp_id in the legacy client: a repeat of the same post (same date) is the same try.
-    const temp = b.temp_id ?? `legacy-${crypto.createHash('sha256').update(JSON.stringify([b.payer, b.payee, b.dest_url, b.quantity, b.description, b.date ?? crypto.randomUUID()])).digest('hex').slice(0, 40)}`;
+    // Without a date either, the same post on the same (UTC) day is: a retry must never pay
+    // twice, and a second identical payment on the same day without a date is the rarer case.
+    const day = new Date().toISOString().slice(0, 10);
+    const temp = b.temp_id ?? `legacy-${crypto.createHash('sha256').update(JSON.stringify([b.payer, b.payee, b.dest_url, b.quantity, b.description, b.date ?? `day:${day}`])).digest('hex').slice(0, 40)}`;
     await service.try(ex, {
       payer: b.payer, payer_url: b.payer_url, payee: b.payee, payee_url: b.payee_url, src_url: b.src_url, dest_url: b.dest_url,
       quantity: localToHour(local, c), description: b.description, really: b.really, temp_id: temp,

@@ -82,12 +82,19 @@ export interface ExchangeStore {
    * kept briefly and forgotten at every invalidate().
    */
   remember<T>(key: string, load: () => Promise<T>): Promise<T>;
+  /** How many rows (and misses) are cached now: bounded, whatever the callers send. */
+  cacheSize(): number;
   /** Forget cached rows (after a change made elsewhere in this process). */
   invalidate(): void;
 }
 
 /** Rows are cached briefly: every request looks its exchange up, changes are rare and local. */
 const CACHE_MS = 2000;
+/**
+ * Misses are cached too (an unknown Hawk id is looked up once per CACHE_MS), so a client
+ * sending a new random id with every request must not grow the cache without end.
+ */
+const CACHE_MAX_ENTRIES = 10_000;
 
 
 /** The longest nonce the table takes (auth.ts refuses longer ones first): far within an index entry. */
@@ -106,8 +113,9 @@ interface Nonce {
  * The protocol builds one store and hands it to its governance operations too, so a
  * change made through governance is seen by the next CXP request at once.
  */
-export function createExchangeStore(deps: { db: Database; keyring: Keyring }): ExchangeStore {
+export function createExchangeStore(deps: { db: Database; keyring: Keyring; cacheMaxEntries?: number }): ExchangeStore {
   const { db, keyring } = deps;
+  const maxEntries = deps.cacheMaxEntries ?? CACHE_MAX_ENTRIES;
   /**
    * Entries hold the promise of the load, so concurrent requests that miss together
    * share one query instead of each running its own (at 100 requests in flight, every
@@ -120,6 +128,15 @@ export function createExchangeStore(deps: { db: Database; keyring: Keyring }): E
     const hit = memo.get(key);
     if (hit && hit.until > Date.now()) return hit.v as Promise<T>;
     const v = load();
+    if (memo.size >= maxEntries) {
+      const now = Date.now();
+      for (const [k, e] of memo) if (e.until <= now) memo.delete(k);
+      // Still full of live entries: drop the oldest (a Map keeps insertion order).
+      for (const k of memo.keys()) {
+        if (memo.size < maxEntries) break;
+        memo.delete(k);
+      }
+    }
     memo.set(key, { v, until: Date.now() + CACHE_MS });
     // A failed load is not remembered: the next request tries again. (invalidate()
     // drops the entry, so a load that began before a change is not kept past it.)
@@ -222,6 +239,7 @@ export function createExchangeStore(deps: { db: Database; keyring: Keyring }): E
     },
 
     remember,
+    cacheSize: () => memo.size,
 
     invalidate() {
       memo.clear();

@@ -179,6 +179,19 @@ export function createTransferService(deps: {
     e === LedgerError.NoPath && creditLines.connected(payer.community.id, payee.community.id) ? LedgerError.CreditLineFull : e;
 
   /**
+   * A path search that found nothing does not say why; the payment itself would fail on
+   * the payee's trustline if that is what is full. Checked so a quote (CXP really=false)
+   * and the payment (really=true) give the same reason.
+   */
+  const refineQuote = async (e: LedgerError, payer: Party, payee: Party, amount: bigint): Promise<LedgerError> => {
+    if (e === LedgerError.NoPath || e === LedgerError.CreditLineFull) {
+      const line = await ledger.inspectAccount(currencyOf(payee.community), payee.account.publicKey).catch(() => null);
+      if (line && line.limit - line.balance < amount) return LedgerError.PayeeFull;
+    }
+    return refine(e, payer, payee);
+  };
+
+  /**
    * Routes recently found between two communities (the communities in between, by id).
    * Paying again along a known route needs no path search: it is priced from the
    * current rates, and the ledger charges the exact book price, never more than that.
@@ -250,7 +263,7 @@ export function createTransferService(deps: {
       let q = await quote(payer, payee, t.amount, { forPayment: true });
       // A ripple through communities rebalanced later than the ends (see rebalancer.ts).
       if (isLedgerError(q) && stale(q) && await rebalancer.flush()) q = await quote(payer, payee, t.amount, { forPayment: true });
-      if (isLedgerError(q)) return reject(t, refine(q, payer, payee));
+      if (isLedgerError(q)) return reject(t, await refineQuote(q, payer, payee, t.amount));
       sendMax = q.sourceAmount;
       path = q.path;
     }
@@ -317,7 +330,7 @@ export function createTransferService(deps: {
       if (blocked(payer) || blocked(payee)) return LedgerError.Blocked;
       if (payer.community.id === payee.community.id) return { sourceAmount: amount, amount, path: [] };
       const q = await quote(payer, payee, amount, { forPayment: false });
-      if (isLedgerError(q)) return refine(q, payer, payee);
+      if (isLedgerError(q)) return refineQuote(q, payer, payee, amount);
       return { sourceAmount: q.sourceAmount, amount, path: q.path };
     },
 

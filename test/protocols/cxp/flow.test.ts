@@ -177,6 +177,31 @@ describe('CXP: approve → handshake → try → relay', function () {
     assert.equal(remote.written.has('burst-1'), true);
   });
 
+  it('a declined really=true try is recorded as a rejected transfer: nothing paid, nothing relayed, the same answer on repeat', async () => {
+    const owner = h.hub.db.owner;
+    const before = await importExportBalance(h, 'LETA');
+    const relayed = remote.received.length;
+    const attempt = async (tempId: string) => (await owner('transfers').where('idempotency_key', 'like', `%|${tempId}`)) as Array<{ id: string; state: string; error_code: string; community_id: string }>;
+    // Over the limits (the exchange's own, 100 HOUR, and the line to LETB): refused by the ledger.
+    const over = await a.try(tryBody({ temp_id: 'declined-1', quantity: 500 }));
+    assert.ok([4, 22, 24].includes(over.body.code), over.text);
+    const [t] = await attempt('declined-1');
+    assert.equal(t?.state, 'rejected', 'the declined attempt is on record');
+    assert.ok(['insufficient_balance', 'credit_line_full', 'payee_full'].includes(t.error_code), `with its reason: ${t.error_code}`);
+    const deliveries = await owner('deliveries').where({ transfer_id: t.id });
+    assert.deepEqual(deliveries.map((d: { state: string }) => d.state), ['cancelled'], 'its relay is never sent');
+    assert.equal(await importExportBalance(h, 'LETA'), before, 'nothing moved');
+    assert.equal(remote.received.length, relayed);
+    // The same temp_id keeps its answer (no second attempt, no second row), as a payment key does.
+    const again = await a.try(tryBody({ temp_id: 'declined-1', quantity: 500 }));
+    assert.equal(again.body.code, over.body.code);
+    assert.equal((await attempt('declined-1')).length, 1);
+    // A quote (really=false) records nothing.
+    const quote = await a.try(tryBody({ temp_id: 'declined-2', quantity: 500, really: false }));
+    assert.equal(quote.body.code, over.body.code, quote.text);
+    assert.deepEqual(await attempt('declined-2'), []);
+  });
+
   it('a blocked exchange gets status 0 at handshake and code 16 elsewhere', async () => {
     assert.equal((await h.call('PUT', '/exchanges/LETA/status', { body: { status: 'blocked' } })).status, 200);
     const hs = await a.handshake(handshakeBody(A_SITE));

@@ -149,6 +149,15 @@ describe('CXP legacy mode: the deployed Drupal client, unmodified', function () 
     };
     assert.deepEqual((await post('transaction/try', tryFields)).body, ['OK']);
 
+    // Neither temp_id nor date: the same post again the same day is the same try, paid once.
+    const before = await importExportBalance(h, 'OLDA');
+    const relayed = site.posts.length;
+    const undated = { ...tryFields, really: '1', description: 'no date at all' };
+    assert.deepEqual((await post('transaction/try', undated)).body, ['OK']);
+    assert.deepEqual((await post('transaction/try', undated)).body, ['OK']);
+    assert.equal(site.posts.length, relayed + 1, 'relayed once');
+    assert.equal(await importExportBalance(h, 'OLDA'), (Number(before) - 1).toFixed(7), 'paid once');
+
     // Required fields, empty: refused as before.
     assert.deepEqual((await post('exchange/handshake', { ...fields, mail: '' })).body.slice(0, 2), [8, 'mail']);
     assert.deepEqual((await post('exchange/handshake', { ...fields, ticks: '' })).body.slice(0, 2), [15, 'ticks']);
