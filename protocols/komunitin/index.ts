@@ -28,7 +28,7 @@ function start(deps: ProtocolDeps): Protocol {
   const store = createTransferStore(deps.db);
   const justSettled: JustSettled = new Map();
   const service = createKomunitinService({ ...deps, peers, store, outbound, justSettled });
-  const handlers = deliveryHandlers(deps, outbound, justSettled);
+  const handlers = deliveryHandlers(deps, outbound, peers, justSettled);
   deps.deliveries.register(NOTIFY, handlers.notify);
   deps.deliveries.register(UPDATE, handlers.update);
   deps.remotePayees.register(komunitinPayees(deps, peers, service, store));

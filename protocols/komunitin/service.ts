@@ -11,11 +11,12 @@ import { tokenFor } from './auth';
 import { Outbound, OutboundError } from './client';
 import { JustSettled, NOTIFY, NotifyPayload, UPDATE, UpdatePayload } from './deliveries';
 import { KomunitinCode, KomunitinError, fail, paymentFailure } from './errors';
+import { postTransfer } from './forms';
 import { LocalAccount, uuidV5 } from './local';
 import { PeerDirectory, RemoteAccount, ResolveError } from './peers';
 import { KTransfer, TransferStore } from './requests';
 import { TransferAnswerDoc, transferAnswerDocument, validate } from './schemas';
-import { SCALE, TransferView, accountUrl, fromWire, toWire, transfersUrlOf, truncateToScale } from './translate';
+import { MetaForm, SCALE, TransferView, accountUrl, fromWire, metaOf, toWire, transfersUrlOf, truncateToScale } from './translate';
 
 export { NOTIFY, UPDATE };
 export type { NotifyPayload, UpdatePayload };
@@ -34,12 +35,14 @@ export interface KomunitinService {
 
 export interface IncomingInput {
   id?: string;
-  /** Wire amount (scaled integer) as the request states it. */
+  /** Wire amount (scaled by 10^scale) as the peer states it: an older server's may be unrounded. */
   amount: number;
   description: string;
   /** The peer's account URL. */
   href: string;
   hash?: string;
+  /** How the peer wrote `meta` (learned: the hub writes to it so). */
+  form?: MetaForm;
 }
 
 export interface OutgoingInput {
@@ -139,6 +142,7 @@ export function createKomunitinService(deps: ProtocolDeps & { peers: PeerDirecto
       if (!input.hash) throw fail(KomunitinCode.BadRequest, 'The hash of the transaction must be given for a committed external payment.', '/data/attributes/hash');
       const remote = await resolve(input.href, '/data/relationships/payer/data/meta/href');
       if (remote.key !== sub) throw fail(KomunitinCode.Forbidden, `The token speaks for ${sub}, but the payer account ${input.href} is ${remote.key}.`, '/data/relationships/payer');
+      if (input.form) await peers.learnMetaForm(remote.currency.url, input.form);
       // Whether we know the hash and what the ledger says of it are asked at once: a
       // first notify (the usual case) needs both, and neither waits for the other.
       const [known, onLedger] = await Promise.all([
@@ -217,8 +221,10 @@ export function createKomunitinService(deps: ProtocolDeps & { peers: PeerDirecto
       }
       const remote = await resolve(input.href, HREF);
       if (remote.key !== sub) throw fail(KomunitinCode.Forbidden, `The token speaks for ${sub}, but the payee account ${input.href} is ${remote.key}.`, '/data/relationships/payee');
-      // A request states what the payer pays, in the payer's (our) units.
-      const amount = fromWire(input.amount, SCALE);
+      if (input.form) await peers.learnMetaForm(remote.currency.url, input.form);
+      // A request states what the payer pays, in the payer's (our) units; an older
+      // server's unrounded conversion is rounded up, so the payee gets what it asked.
+      const amount = fromWire(Math.ceil(input.amount), SCALE);
       if (isAmountError(amount) || amount <= 0n) throw fail(KomunitinCode.FieldValidationError, 'The amount must be a positive integer.', '/data/attributes/amount');
       const row = await store.insert({
         communityId: c.id, id, direction: 'outgoing', kind: 'request', state: 'pending', accountId: payer.account.id,
@@ -273,19 +279,20 @@ export function createKomunitinService(deps: ProtocolDeps & { peers: PeerDirecto
       });
       // The payer's server is told in its units, rounded up so the payee gets what it asked.
       const payerAmount = toWire(convert(input.amount, currencyOf(c).rate, currencyOf(peer.community).rate, 'up'), peer.scale, 'up');
-      const doc = {
+      const doc = (form: MetaForm) => ({
         data: {
           type: 'transfers', id,
-          attributes: { amount: payerAmount, meta: { description: input.description }, state: 'committed' },
+          attributes: { amount: payerAmount, meta: metaOf(input.description, form), state: 'committed' },
           relationships: {
             payer: { data: { type: 'accounts', id: remote.id } },
             payee: { data: { type: 'accounts', id: payee.id, meta: { external: true, href: accountUrl(base(), c, payee.id) } } },
           },
         },
-      };
+      });
       let answer;
       try {
-        answer = await deps.outbound.request('POST', transfersUrlOf(remote.href), { body: doc, token: await sign(c.id, payee.account.publicKey) });
+        const token = await sign(c.id, payee.account.publicKey);
+        ({ answer } = await postTransfer(deps.outbound, peers, { url: transfersUrlOf(remote.href), currencyUrl: peer.url, token, doc }));
       } catch (err) {
         if (!(err instanceof OutboundError)) throw err;
         await store.move(c.id, id, ['new'], { state: 'failed', error: err.message });
