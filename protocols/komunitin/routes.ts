@@ -6,7 +6,9 @@
  *   GET   /{CODE}/transfers/{id}      either side of the transfer (JWT)
  *   PATCH /{CODE}/transfers/{id}      a payment request accepted or rejected
  * Media type application/vnd.api+json; every error is a JSON:API error naming the
- * member at fault; a rejected request changes nothing. A transfer's `meta` is taken in both of Komunitin's forms and answered in the one sent.
+ * member at fault; a rejected request changes nothing, but a refused notify of a
+ * payment already on the ledger is kept to be recorded from it (recovery.ts). A
+ * transfer's `meta` is taken in both of Komunitin's forms and answered in the one sent.
  */
 import { UUID, findNul } from '../../src/http/edge';
 import Router from '@koa/router';
@@ -18,6 +20,7 @@ import { verifyBearer } from './auth';
 import { KomunitinCode, KomunitinError, fail } from './errors';
 import { isServed, resolveLocal } from './local';
 import { PeerDirectory } from './peers';
+import { Recovery } from './recovery';
 import { KTransfer, TransferStore } from './requests';
 import { TransferCreateDoc, TransferUpdateDoc, transferCreateDocument, transferUpdateDocument, validate } from './schemas';
 import { KomunitinService } from './service';
@@ -25,7 +28,7 @@ import { MEDIA_TYPE, MetaForm, SCALE, accountResource, currencyResource, fromWir
 
 const CODE = /^[A-Z0-9]{4}$/;
 
-export function komunitinRouter(deps: ProtocolDeps & { service: KomunitinService; store: TransferStore; peers: PeerDirectory }): Router<HttpState> {
+export function komunitinRouter(deps: ProtocolDeps & { service: KomunitinService; store: TransferStore; peers: PeerDirectory; recovery: Recovery }): Router<HttpState> {
   const router = new Router<HttpState>();
   const { service, store } = deps;
 
@@ -72,7 +75,14 @@ export function komunitinRouter(deps: ProtocolDeps & { service: KomunitinService
   }));
 
   router.post('/:code/transfers', handle(async (ctx, c) => {
-    return createTransfer(ctx, c, jsonBody(ctx));
+    const body = jsonBody(ctx);
+    try {
+      return await createTransfer(ctx, c, body);
+    } catch (err) {
+      // A peer's notify refused, of a payment perhaps on the ledger: kept, to record it from there.
+      await deps.recovery.keep(c, body, err, ctx.get('authorization') || undefined);
+      throw err;
+    }
   }));
 
   const createTransfer = async (ctx: AppContext, c: Community, body: unknown) => {

@@ -1,13 +1,14 @@
 /**
  * The pieces behind Komunitin peers of both ages, without a hub: which answers blame the
- * form of `meta` (Komunitin's validators, this hub's before it took both forms), and
- * what the transfer schema takes from a peer (a string or `{description}`, an older
- * server's unrounded amount).
+ * form of `meta` (Komunitin's validators, this hub's before it took both forms), which
+ * refusals leave a payment to record from the ledger, and what the transfer schema takes
+ * from a peer (a string or `{description}`, an older server's unrounded amount).
  */
 import assert from 'node:assert/strict';
 import { PeerAnswer } from '../../../protocols/komunitin/client';
-import { KomunitinCode, KomunitinError } from '../../../protocols/komunitin/errors';
+import { KomunitinCode, KomunitinError, fail, verdict } from '../../../protocols/komunitin/errors';
 import { postTransfer, refusesMeta } from '../../../protocols/komunitin/forms';
+import { recoverable } from '../../../protocols/komunitin/recovery';
 import { TransferCreateDoc, transferCreateDocument, validate } from '../../../protocols/komunitin/schemas';
 import { MetaForm, readMeta } from '../../../protocols/komunitin/translate';
 
@@ -27,7 +28,7 @@ const notify = (attributes: Record<string, unknown>) => ({
   },
 });
 
-describe('Komunitin meta forms', () => {
+describe('Komunitin meta forms and refused notifies', () => {
   it('takes the answers of Komunitin\'s validators and of this hub\'s older self as blaming meta, and no other', () => {
     // POST /transfers validates through oneOf: express-validator's grouped message, no field named.
     assert.equal(refusesMeta(answer(400, { code: 'BadRequest', title: 'Bad Request', detail: 'Invalid value(s)' })), true);
@@ -71,6 +72,18 @@ describe('Komunitin meta forms', () => {
     const r = await post();
     assert.deepEqual([r.answer.status, r.form, sent.splice(0)], [400, 'object', ['object', 'string']]);
     assert.deepEqual(learned, ['string', 'string', 'object']);
+  });
+
+  it('keeps for recovery the refusals not resting on the ledger\'s word or on who speaks', () => {
+    assert.equal(recoverable(new Error('bug')), true);
+    assert.equal(recoverable(fail(KomunitinCode.FieldValidationError, 'meta too long', '/data/attributes/meta')), true);
+    assert.equal(recoverable(fail(KomunitinCode.NotFound, 'no account', '/data/relationships/payee/data/id')), true);
+    assert.equal(recoverable(fail(KomunitinCode.TransactionError, 'not on the ledger', '/data/attributes/hash')), true);
+    assert.equal(recoverable(verdict(KomunitinCode.BadRequest, 'pays someone else', '/data/attributes/hash')), false);
+    assert.equal(recoverable(verdict(KomunitinCode.BadRequest, 'amount disagrees', '/data/attributes/amount')), false);
+    assert.equal(recoverable(fail(KomunitinCode.Unauthorized, 'bad token')), false);
+    assert.equal(recoverable(fail(KomunitinCode.Forbidden, 'not the payer')), false);
+    assert.equal(recoverable(new KomunitinError(KomunitinCode.BadRequest, 'id reused', '/data/id', 409)), false);
   });
 
   it('takes meta in both forms and an older server\'s unrounded amount, and names the member at fault otherwise', () => {

@@ -7,12 +7,16 @@
  * front of A rewrites what B sends A as the old server writes it (`old-sender`).
  *
  * Pinned: payments and requests from the old server are taken; the hub writes to it in
- * its form, learned from its refusal once and remembered; and a `meta` of neither form
- * gets a JSON:API error naming it.
+ * its form, learned from its refusal once and remembered; a payment on the ledger whose
+ * notify the hub refused for its document is still recorded, from the ledger, once; and
+ * a `meta` of neither form gets a JSON:API error naming it.
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { signToken } from '../../../protocols/komunitin/auth';
+import { openStorage } from '../../../src/app';
+import { loadConfig } from '../../../src/config';
+import { createLogger } from '../../../src/logger';
 import { TestNetwork, startTestNetwork } from '@intertrade/devnet/testing';
 import { HubProcess, hubProcess } from './hubs';
 import { PeerProxy, startPeerProxy } from './peer-proxy';
@@ -142,16 +146,73 @@ describe('Komunitin peers from before June 2025 (transfer meta as a string)', fu
     assert.equal(atA?.description, 'old ask');
   });
 
+  it('records from the ledger, once, a payment whose notify it refused for its document (a description longer than it takes)', async () => {
+    const before = await balance(a, 'AAA1', 'AAA1-M2');
+    proxyA.edit = (doc) => { doc.data.attributes.meta = `long ${'x'.repeat(2500)}`; };
+    let r;
+    try {
+      r = await b.gov('POST', '/communities/BBB1/komunitin/payments', { account: 'BBB1-M1', to: ids['AAA1-M2'].href, amount: '2', description: 'long' });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      const id = r.body.id as string;
+      const refused = await until('the notify to be answered', async () => proxyA.answers.find((x) => x.id === id));
+      assert.equal(refused.status, 400, JSON.stringify(refused.body));
+      assert.equal(refused.body.errors[0].code, 'FieldValidationError');
+      assert.equal(refused.body.errors[0].source.pointer, '/data/attributes/meta');
+    } finally {
+      proxyA.edit = null;
+    }
+    // 2 BBB1 = 1 HOUR = 1 AAA1, on the ledger (balances are the ledger's); and recorded by A from it.
+    assert.equal(await balance(a, 'AAA1', 'AAA1-M2') - before, 1);
+    const token = await tokenOf('BBB1-M1');
+    const seen = await until('the recorded transfer', async () => {
+      const res = await fetch(`${aDirect}/AAA1/transfers/${r.body.id}`, { headers: { authorization: `Bearer ${token}` } });
+      return res.status === 200 ? (await res.json() as any).data.attributes : null;
+    });
+    assert.equal(seen.hash, r.body.hash);
+    assert.equal(seen.state, 'committed');
+    assert.match(seen.meta.description, /^long x+$/);
+
+    // The notify again, now one the hub takes: the same transfer, nothing new.
+    const again = await fetch(`${aDirect}/AAA1/transfers`, {
+      method: 'POST',
+      headers: { 'content-type': JSONAPI, authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        data: {
+          type: 'transfers', id: r.body.id,
+          attributes: { amount: 10000, meta: 'long', state: 'committed', hash: r.body.hash },
+          relationships: {
+            payer: { data: { type: 'accounts', id: ids['BBB1-M1'].account, meta: { external: true, href: ids['BBB1-M1'].href } } },
+            payee: { data: { type: 'accounts', id: ids['AAA1-M2'].account } },
+          },
+        },
+      }),
+    });
+    const doc = await again.json() as any;
+    assert.equal(again.status, 201, JSON.stringify(doc));
+    assert.deepEqual([doc.data.id, doc.data.attributes.hash], [r.body.id, r.body.hash]);
+    assert.equal(await balance(a, 'AAA1', 'AAA1-M2') - before, 1);
+    const s = await openStorage(loadConfig({ ...a.env, LOG_LEVEL: 'silent' }), createLogger('silent'), { attach: true });
+    try {
+      assert.equal((await s.db.owner('transfers').where({ ledger_hash: r.body.hash })).length, 1);
+      assert.equal((await s.db.owner('komunitin_transfers').where({ hash: r.body.hash })).length, 1);
+      const kept = await s.db.owner('komunitin_refused_notifies').where({ hash: r.body.hash });
+      assert.deepEqual(kept.map((k: any) => k.state), ['recorded']);
+      assert.match(kept[0].reason, /FieldValidationError/);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('refuses a meta of neither form with a JSON:API error naming it', async () => {
     const token = await tokenOf('BBB1-M1');
-    const post = async (meta: unknown) => {
+    const post = async (meta: unknown, opts: { hash?: string; token?: string } = {}) => {
       const res = await fetch(`${aDirect}/AAA1/transfers`, {
         method: 'POST',
-        headers: { 'content-type': JSONAPI, authorization: `Bearer ${token}` },
+        headers: { 'content-type': JSONAPI, ...(opts.token === '' ? {} : { authorization: `Bearer ${opts.token ?? token}` }) },
         body: JSON.stringify({
           data: {
             type: 'transfers', id: crypto.randomUUID(),
-            attributes: { amount: 10000, meta, state: 'committed', hash: 'ab'.repeat(32) },
+            attributes: { amount: 10000, meta, state: 'committed', hash: opts.hash ?? 'ab'.repeat(32) },
             relationships: {
               payer: { data: { type: 'accounts', id: ids['BBB1-M1'].account, meta: { external: true, href: ids['BBB1-M1'].href } } },
               payee: { data: { type: 'accounts', id: ids['AAA1-M1'].account } },
@@ -169,6 +230,16 @@ describe('Komunitin peers from before June 2025 (transfer meta as a string)', fu
       assert.equal(r.error.source.pointer, pointer, JSON.stringify(meta));
     }
     assert.match((await post(42)).error.detail, /a string or an object/);
+    // Refused before anything was checked: kept to be looked up on the ledger, but only if
+    // a peer account signed it.
+    assert.equal((await post(42, { hash: 'cd'.repeat(32), token: '' })).status, 400);
+    const s = await openStorage(loadConfig({ ...a.env, LOG_LEVEL: 'silent' }), createLogger('silent'), { attach: true });
+    try {
+      const kept = await s.db.owner('komunitin_refused_notifies').whereIn('hash', ['ab'.repeat(32), 'cd'.repeat(32)]);
+      assert.deepEqual(kept.map((k: any) => [k.hash, k.state]), [['ab'.repeat(32), 'pending']], 'the ledger does not show it (yet)');
+    } finally {
+      await s.close();
+    }
   });
 
   it('takes the unrounded amount an old server states (the ledger says what was paid)', async () => {
