@@ -1,12 +1,14 @@
 /**
- * What the Komunitin protocol delivers through the outbox: the kinds, their payloads,
- * and the transfers handed from the service to the handlers in memory. Shared by
+ * What the Komunitin protocol runs through the outbox: the kinds, their payloads, and
+ * the transfers handed from the service to the handlers in memory. Shared by
  * service.ts (which enqueues) and notify.ts (which sends), so neither imports the other.
  */
 import { Transfer } from '../../src/core';
 
 export const NOTIFY = 'komunitin.notify';
 export const UPDATE = 'komunitin.update';
+/** Not a message: a payment whose notify was refused, looked up on the ledger (recovery.ts). */
+export const RECOVER = 'komunitin.recover';
 
 /** What a notify delivery carries; the hash is read from the transfer when it is sent. */
 export interface NotifyPayload {

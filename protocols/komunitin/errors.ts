@@ -56,6 +56,15 @@ export class KomunitinError extends Error {
 
 export const fail = (code: KomunitinCode, detail: string, pointer?: string): KomunitinError => new KomunitinError(code, detail, pointer);
 
+/**
+ * A refusal that rests on what the ledger says of the transaction (it pays someone
+ * else, in another asset, from another payer, another amount), not on the document: a
+ * payment refused so is not one to record later from the ledger (recovery.ts).
+ */
+export class LedgerVerdict extends KomunitinError {}
+
+export const verdict = (code: KomunitinCode, detail: string, pointer?: string): KomunitinError => new LedgerVerdict(code, detail, pointer);
+
 /** Why the ledger or the core refused a payment, in Komunitin's words. */
 export function paymentFailure(e: LedgerError | TransferError | string, message: string, pointer?: string): KomunitinError {
   switch (e) {

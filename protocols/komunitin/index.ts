@@ -1,7 +1,8 @@
 /**
  * The Komunitin protocol (account URIs and external transfers with peer servers):
  * builds the peer directory, the transfer store and the service, registers the
- * outbox handlers that notify peers, and returns the routes. See
+ * outbox handlers that notify peers and that record refused notifies' payments from
+ * the ledger, and returns the routes. See
  * docs/protocols/komunitin.md.
  */
 import { Protocol, ProtocolDeps, ProtocolPlugin } from '../../src/protocol';
@@ -11,10 +12,12 @@ import { createOutbound } from './client';
 import { JustSettled, deliveryHandlers } from './notify';
 import { komunitinPayees } from './payees';
 import { createPeerDirectory } from './peers';
+import { createRecovery } from './recovery';
 import { createTransferStore } from './requests';
 import { komunitinRouter } from './routes';
 import { KomunitinCode, KomunitinError } from './errors';
 import { MEDIA_TYPE } from './translate';
+import { RECOVER } from './deliveries';
 import { NOTIFY, UPDATE, createKomunitinService } from './service';
 
 /** A community's Komunitin resources: /{CODE}/currency, /{CODE}/accounts/…, /{CODE}/transfers/…. */
@@ -28,13 +31,15 @@ function start(deps: ProtocolDeps): Protocol {
   const store = createTransferStore(deps.db);
   const justSettled: JustSettled = new Map();
   const service = createKomunitinService({ ...deps, peers, store, outbound, justSettled });
-  const handlers = deliveryHandlers(deps, outbound, justSettled);
+  const handlers = deliveryHandlers(deps, outbound, peers, justSettled);
+  const recovery = createRecovery({ ...deps, service });
   deps.deliveries.register(NOTIFY, handlers.notify);
   deps.deliveries.register(UPDATE, handlers.update);
+  deps.deliveries.register(RECOVER, recovery.handler);
   deps.remotePayees.register(komunitinPayees(deps, peers, service, store));
   return {
     governance: komunitinOperations(deps, { service, store, peers }),
-    router: komunitinRouter({ ...deps, service, store, peers }),
+    router: komunitinRouter({ ...deps, service, store, peers, recovery }),
     paths: {
       owns: (path) => KOMUNITIN_PATH.test(path),
       answerError(ctx, e) {

@@ -5,13 +5,17 @@
  * peer sent us with our decision. Both are signed with our account's key, retried with
  * backoff until acknowledged. A retry after a lost answer finds the transfer already
  * there: Komunitin says so ("already exists", an acknowledgment for an id only this hub
- * made); other peers are asked with a GET instead.
+ * made); other peers are asked with a GET instead. A notify is written in the form of
+ * `meta` the peer takes (forms.ts).
  */
 import { Delivery, DeliveryHandler, DeliveryOutcome, Transfer } from '../../src/core';
 import { ProtocolDeps } from '../../src/protocol';
 import { tokenFor } from './auth';
 import { Outbound, OutboundError, PeerAnswer } from './client';
 import { JustSettled, NotifyPayload, UpdatePayload } from './deliveries';
+import { postTransfer } from './forms';
+import { PeerDirectory } from './peers';
+import { MetaForm, metaOf } from './translate';
 
 const detailOf = (a: PeerAnswer): string => {
   const e = (a.json as { errors?: Array<{ code?: string; detail?: string }> } | undefined)?.errors?.[0];
@@ -37,7 +41,8 @@ const transient = (a: PeerAnswer): boolean =>
 
 export type { JustSettled };
 
-export function deliveryHandlers(deps: ProtocolDeps, outbound: Outbound, justSettled: JustSettled = new Map()): { notify: DeliveryHandler; update: DeliveryHandler } {
+export function deliveryHandlers(deps: ProtocolDeps, outbound: Outbound, forms: Pick<PeerDirectory, 'metaForm' | 'learnMetaForm'>,
+  justSettled: JustSettled = new Map()): { notify: DeliveryHandler; update: DeliveryHandler } {
   const sign = (d: Delivery, publicKey: string) => tokenFor(publicKey, deps.publicUrl(), deps.keyring.lookup(d.communityId));
   const transferOf = async (d: Delivery): Promise<Transfer | null> => {
     if (!d.transferId) return null;
@@ -55,11 +60,11 @@ export function deliveryHandlers(deps: ProtocolDeps, outbound: Outbound, justSet
     }
   };
 
-  const send = async (d: Delivery, method: 'POST' | 'PATCH', body: unknown, token: string, confirmUrl: string,
+  const send = async (d: Delivery, method: 'POST' | 'PATCH', call: () => Promise<PeerAnswer>, token: string, confirmUrl: string,
     check: (attrs: { state?: string; hash?: string }) => boolean, id: string): Promise<DeliveryOutcome> => {
     let a: PeerAnswer;
     try {
-      a = await outbound.request(method, d.target, { body, token });
+      a = await call();
     } catch (err) {
       if (err instanceof OutboundError && !err.retryable) return { outcome: 'refused', reason: err.message };
       return { outcome: 'retry', error: (err as Error).message };
@@ -79,12 +84,12 @@ export function deliveryHandlers(deps: ProtocolDeps, outbound: Outbound, justSet
       const t = await transferOf(d);
       if (!t?.ledgerHash) return { outcome: 'retry', error: 'the transfer has no ledger hash yet' };
       const hash = t.ledgerHash;
-      const body = {
+      const doc = (form: MetaForm) => ({
         data: {
           type: 'transfers',
           id: p.id,
           attributes: {
-            amount: p.amount, meta: { description: p.description }, state: 'committed', hash,
+            amount: p.amount, meta: metaOf(p.description, form), state: 'committed', hash,
             created: new Date(t.createdAt).toISOString(), updated: new Date(t.updatedAt).toISOString(),
           },
           relationships: {
@@ -92,8 +97,12 @@ export function deliveryHandlers(deps: ProtocolDeps, outbound: Outbound, justSet
             payee: { data: { type: 'accounts', id: p.payeeId } },
           },
         },
-      };
-      return send(d, 'POST', body, await sign(d, p.payerKey), `${d.target}/${p.id}`, (x) => x.hash === hash, p.id);
+      });
+      const token = await sign(d, p.payerKey);
+      // The target is the payee's server's …/CODE/transfers; its currency is …/CODE/currency.
+      const currencyUrl = d.target.replace(/\/transfers$/, '/currency');
+      const call = async () => (await postTransfer(outbound, forms, { url: d.target, currencyUrl, token, doc })).answer;
+      return send(d, 'POST', call, token, `${d.target}/${p.id}`, (x) => x.hash === hash, p.id);
     },
 
     async update(d) {
@@ -101,7 +110,8 @@ export function deliveryHandlers(deps: ProtocolDeps, outbound: Outbound, justSet
       const t = await transferOf(d);
       if (p.state === 'committed' && !t?.ledgerHash) return { outcome: 'retry', error: 'the transfer has no ledger hash yet' };
       const body = { data: { type: 'transfers', id: p.id, attributes: { state: p.state, ...(t?.ledgerHash && p.state === 'committed' ? { hash: t.ledgerHash } : {}) } } };
-      return send(d, 'PATCH', body, await sign(d, p.signerKey), d.target, (x) => x.state === p.state, p.id);
+      const token = await sign(d, p.signerKey);
+      return send(d, 'PATCH', () => outbound.request('PATCH', d.target, { body, token }), token, d.target, (x) => x.state === p.state, p.id);
     },
   };
 }

@@ -12,7 +12,7 @@ import { Account, AccountService, Community, CommunityError, CommunityService, C
 import { Database } from '../../src/db/database';
 import { Outbound, OutboundError } from './client';
 import { AccountDoc, CurrencyDoc, accountDocument, currencyDocument, validate } from './schemas';
-import { currencyUrlOf } from './translate';
+import { MetaForm, currencyUrlOf } from './translate';
 
 export interface PeerCurrency {
   url: string;
@@ -46,6 +46,10 @@ export interface PeerDirectory {
   known(communityId: string, href: string): Promise<{ accountId: string; key: string } | null>;
   /** The peer currency registered under this URL, fetched and registered if new. */
   currency(url: string): Promise<PeerCurrency>;
+  /** How the server of this currency writes a transfer's `meta`, as last seen ('object' if never). */
+  metaForm(currencyUrl: string): Promise<MetaForm>;
+  /** The server of this currency writes (or takes) `meta` so: remembered for what the hub sends it. */
+  learnMetaForm(currencyUrl: string, form: MetaForm): Promise<void>;
 }
 
 export function createPeerDirectory(deps: {
@@ -53,6 +57,8 @@ export function createPeerDirectory(deps: {
 }): PeerDirectory {
   const { db, outbound } = deps;
   const cache = new Map<string, { until: number; value: unknown }>();
+  /** The meta form of each peer currency, as stored (small: one entry per peer currency). */
+  const forms = new Map<string, MetaForm>();
   /** One registration per URL at a time: two first sights must not make two communities. */
   const busy = new Map<string, Promise<unknown>>();
   const once = <T>(key: string, fn: () => Promise<T>): Promise<T> => {
@@ -142,6 +148,22 @@ export function createPeerDirectory(deps: {
 
   return {
     currency,
+
+    async metaForm(url) {
+      const known = forms.get(url);
+      if (known) return known;
+      const row = await db.hub(async (trx) => trx('komunitin_peers').where({ currency_url: url }).first('transfer_meta'));
+      const form: MetaForm = row?.transfer_meta === 'string' ? 'string' : 'object';
+      forms.set(url, form);
+      return form;
+    },
+
+    async learnMetaForm(url, form) {
+      if (forms.get(url) === form) return;
+      await db.hub(async (trx) => trx('komunitin_peers').where({ currency_url: url })
+        .where((q) => q.whereNull('transfer_meta').orWhereNot('transfer_meta', form)).update({ transfer_meta: form }));
+      forms.set(url, form);
+    },
 
     resolve(href) {
       return cached(`account ${href}`, async () => {

@@ -6,7 +6,9 @@
  *   GET   /{CODE}/transfers/{id}      either side of the transfer (JWT)
  *   PATCH /{CODE}/transfers/{id}      a payment request accepted or rejected
  * Media type application/vnd.api+json; every error is a JSON:API error naming the
- * member at fault; a rejected request changes nothing.
+ * member at fault; a rejected request changes nothing, but a refused notify of a
+ * payment already on the ledger is kept to be recorded from it (recovery.ts). A
+ * transfer's `meta` is taken in both of Komunitin's forms and answered in the one sent.
  */
 import { UUID, findNul } from '../../src/http/edge';
 import Router from '@koa/router';
@@ -18,14 +20,15 @@ import { verifyBearer } from './auth';
 import { KomunitinCode, KomunitinError, fail } from './errors';
 import { isServed, resolveLocal } from './local';
 import { PeerDirectory } from './peers';
+import { Recovery } from './recovery';
 import { KTransfer, TransferStore } from './requests';
 import { TransferCreateDoc, TransferUpdateDoc, transferCreateDocument, transferUpdateDocument, validate } from './schemas';
 import { KomunitinService } from './service';
-import { MEDIA_TYPE, SCALE, accountResource, currencyResource, fromWire, transferResource } from './translate';
+import { MEDIA_TYPE, MetaForm, SCALE, accountResource, currencyResource, fromWire, readMeta, transferResource } from './translate';
 
 const CODE = /^[A-Z0-9]{4}$/;
 
-export function komunitinRouter(deps: ProtocolDeps & { service: KomunitinService; store: TransferStore; peers: PeerDirectory }): Router<HttpState> {
+export function komunitinRouter(deps: ProtocolDeps & { service: KomunitinService; store: TransferStore; peers: PeerDirectory; recovery: Recovery }): Router<HttpState> {
   const router = new Router<HttpState>();
   const { service, store } = deps;
 
@@ -60,7 +63,8 @@ export function komunitinRouter(deps: ProtocolDeps & { service: KomunitinService
     return (ctx.request as unknown as { body: unknown }).body;
   };
 
-  const answer = async (c: Community, t: KTransfer, status = 200) => ({ status, body: transferResource(deps.publicUrl(), c, await service.view(c, t)) });
+  const answer = async (c: Community, t: KTransfer, status = 200, form?: MetaForm) =>
+    ({ status, body: transferResource(deps.publicUrl(), c, await service.view(c, t), form) });
 
   router.get('/:code/currency', handle(async (_ctx, c) => ({ status: 200, body: currencyResource(deps.publicUrl(), c) })));
 
@@ -71,7 +75,18 @@ export function komunitinRouter(deps: ProtocolDeps & { service: KomunitinService
   }));
 
   router.post('/:code/transfers', handle(async (ctx, c) => {
-    const doc = validate<TransferCreateDoc>(transferCreateDocument, jsonBody(ctx), 'transfer');
+    const body = jsonBody(ctx);
+    try {
+      return await createTransfer(ctx, c, body);
+    } catch (err) {
+      // A peer's notify refused, of a payment perhaps on the ledger: kept, to record it from there.
+      await deps.recovery.keep(c, body, err, ctx.get('authorization') || undefined);
+      throw err;
+    }
+  }));
+
+  const createTransfer = async (ctx: AppContext, c: Community, body: unknown) => {
+    const doc = validate<TransferCreateDoc>(transferCreateDocument, body, 'transfer');
     const sub = await verifyBearer(ctx.get('authorization') || undefined);
     const { attributes: a, relationships: r } = doc.data;
     const payerHref = r.payer.data.meta?.href;
@@ -80,12 +95,14 @@ export function komunitinRouter(deps: ProtocolDeps & { service: KomunitinService
       throw fail(KomunitinCode.BadRequest, 'Exactly one of payer and payee must be external (meta: {external: true, href}).', '/data/relationships/payee/data/meta');
     }
     if (a.state !== 'committed') throw fail(KomunitinCode.BadRequest, 'External transfers must be created in state "committed".', '/data/attributes/state');
-    const description = a.meta?.description ?? a.meaning ?? '';
+    const { description, form } = readMeta(a.meta);
     const localSide = payerHref ? 'payee' : 'payer';
     const local = await resolveLocal(deps, c, r[localSide].data.id);
     if (!local) throw fail(KomunitinCode.NotFound, `No account ${r[localSide].data.id} in ${c.code}.`, `/data/relationships/${localSide}/data/id`);
     const ours = sub === local.account.publicKey && !local.memberRef;
+    /** What our member states: an integer at scale SCALE (a peer's may be unrounded). */
     const amount = () => {
+      if (!Number.isInteger(a.amount)) throw fail(KomunitinCode.FieldValidationError, `The amount must be an integer (units scaled by 10^${SCALE}).`, '/data/attributes/amount');
       const v = fromWire(a.amount, SCALE);
       if (isAmountError(v)) throw fail(KomunitinCode.FieldValidationError, `The amount ${v}.`, '/data/attributes/amount');
       return v;
@@ -94,14 +111,14 @@ export function komunitinRouter(deps: ProtocolDeps & { service: KomunitinService
     if (payerHref) {
       t = ours
         ? await service.requestPayment(c, local, { id: doc.data.id, amount: amount(), description, href: payerHref }, `account:${local.code}`)
-        : await service.receivePayment(c, local, { id: doc.data.id, amount: a.amount, description, href: payerHref, hash: a.hash }, sub);
+        : await service.receivePayment(c, local, { id: doc.data.id, amount: a.amount, description, href: payerHref, hash: a.hash, form }, sub);
     } else {
       t = ours
         ? await service.payOut(c, local, { id: doc.data.id, amount: amount(), description, href: payeeHref! }, `account:${local.code}`)
-        : await service.receiveRequest(c, local, { id: doc.data.id, amount: a.amount, description, href: payeeHref! }, sub);
+        : await service.receiveRequest(c, local, { id: doc.data.id, amount: a.amount, description, href: payeeHref!, form }, sub);
     }
-    return answer(c, t, 201);
-  }));
+    return answer(c, t, 201, form);
+  };
 
   router.get('/:code/transfers/:id', handle(async (ctx, c) => {
     const sub = await verifyBearer(ctx.get('authorization') || undefined);

@@ -5,17 +5,18 @@
  * check happens before anything is recorded, and every record is idempotent.
  */
 import crypto from 'node:crypto';
-import { Account, Community, convert, currencyOf, isAmountError, isTransferError, LedgerPayment, Transfer, TransferError, transferErrorMessage } from '../../src/core';
+import { Account, Community, convert, currencyOf, isAccountError, isAmountError, isTransferError, LedgerPayment, Transfer, TransferError, transferErrorMessage } from '../../src/core';
 import { ProtocolDeps } from '../../src/protocol';
 import { tokenFor } from './auth';
 import { Outbound, OutboundError } from './client';
 import { JustSettled, NOTIFY, NotifyPayload, UPDATE, UpdatePayload } from './deliveries';
-import { KomunitinCode, KomunitinError, fail, paymentFailure } from './errors';
-import { LocalAccount, uuidV5 } from './local';
+import { KomunitinCode, KomunitinError, fail, paymentFailure, verdict } from './errors';
+import { postTransfer } from './forms';
+import { LocalAccount, isMirror, resolveLocal, uuidV5 } from './local';
 import { PeerDirectory, RemoteAccount, ResolveError } from './peers';
 import { KTransfer, TransferStore } from './requests';
 import { TransferAnswerDoc, transferAnswerDocument, validate } from './schemas';
-import { SCALE, TransferView, accountUrl, fromWire, toWire, transfersUrlOf, truncateToScale } from './translate';
+import { MetaForm, SCALE, TransferView, UUID, accountUrl, fromWire, metaOf, toWire, transfersUrlOf, truncateToScale } from './translate';
 
 export { NOTIFY, UPDATE };
 export type { NotifyPayload, UpdatePayload };
@@ -30,16 +31,41 @@ export interface KomunitinService {
   /** `given`: the request row when the caller holds it already. */
   receiveUpdate(c: Community, id: string, update: { state: 'committed' | 'rejected' | 'failed'; hash?: string }, sub: string, given?: KTransfer): Promise<KTransfer>;
   view(c: Community, t: KTransfer): Promise<TransferView>;
+  /**
+   * A payment whose notify was refused, looked up on the ledger by its hash and recorded
+   * if it pays one of this community's accounts from the peer account that signed it.
+   */
+  recover(c: Community, notify: RefusedNotify): Promise<Recovery>;
 }
+
+/** What a refused notify said, kept to find its payment on the ledger (recovery.ts). */
+export interface RefusedNotify {
+  hash: string;
+  /** The key the notify's token spoke for: the payer on the ledger must be it. */
+  sub: string;
+  id?: string;
+  payerHref?: string;
+  payeeId?: string;
+  description: string;
+}
+
+export type Recovery =
+  | { recorded: KTransfer }
+  /** Not (yet) to be told: the ledger does not show it, or the peer is not answering. */
+  | { wait: string }
+  /** Not a payment this community can record. */
+  | { abandon: string };
 
 export interface IncomingInput {
   id?: string;
-  /** Wire amount (scaled integer) as the request states it. */
+  /** Wire amount (scaled by 10^scale) as the peer states it: an older server's may be unrounded. */
   amount: number;
   description: string;
   /** The peer's account URL. */
   href: string;
   hash?: string;
+  /** How the peer wrote `meta` (learned: the hub writes to it so). */
+  form?: MetaForm;
 }
 
 export interface OutgoingInput {
@@ -71,16 +97,16 @@ export function createKomunitinService(deps: ProtocolDeps & { peers: PeerDirecto
     const tx = await ledger.findPayments(hash);
     if (!tx || !tx.successful) throw fail(KomunitinCode.TransactionError, `Transaction ${hash} is not on the ledger.`, '/data/attributes/hash');
     const toPayee = tx.payments.filter((p) => p.to === to.publicKey);
-    if (toPayee.length === 0) throw fail(KomunitinCode.BadRequest, `Transaction ${hash} pays no money to account ${to.publicKey}.`, '/data/attributes/hash');
+    if (toPayee.length === 0) throw verdict(KomunitinCode.BadRequest, `Transaction ${hash} pays no money to account ${to.publicKey}.`, '/data/attributes/hash');
     const p = toPayee.find((x) => x.from === from);
-    if (!p) throw fail(KomunitinCode.Forbidden, `The payer of transaction ${hash} on the ledger is not ${from}, the account the token speaks for.`, '/data/attributes/hash');
+    if (!p) throw verdict(KomunitinCode.Forbidden, `The payer of transaction ${hash} on the ledger is not ${from}, the account the token speaks for.`, '/data/attributes/hash');
     const local = currencyOf(c);
     if (p.asset.code !== local.code || p.asset.issuer !== local.accounts.issuer) {
-      throw fail(KomunitinCode.BadRequest, `Transaction ${hash} pays in ${p.asset.code}, not in ${c.code}.`, '/data/attributes/hash');
+      throw verdict(KomunitinCode.BadRequest, `Transaction ${hash} pays in ${p.asset.code}, not in ${c.code}.`, '/data/attributes/hash');
     }
     const peer = currencyOf(remote.currency.community);
     if (p.sourceAsset.code !== peer.code || p.sourceAsset.issuer !== peer.accounts.issuer) {
-      throw fail(KomunitinCode.BadRequest, `Transaction ${hash} was paid in ${p.sourceAsset.code}, not in the payer's currency ${peer.code}.`, '/data/attributes/hash');
+      throw verdict(KomunitinCode.BadRequest, `Transaction ${hash} was paid in ${p.sourceAsset.code}, not in the payer's currency ${peer.code}.`, '/data/attributes/hash');
     }
     return p;
   };
@@ -89,7 +115,7 @@ export function createKomunitinService(deps: ProtocolDeps & { peers: PeerDirecto
   const checkAmount = (stated: number, onLedger: bigint) => {
     const diff = Math.abs(stated - toWire(onLedger, SCALE, 'down'));
     if (diff > 1) {
-      throw fail(KomunitinCode.BadRequest, `The amount ${stated} disagrees with the ledger, which paid ${toWire(onLedger, SCALE, 'down')} (scale ${SCALE}).`, '/data/attributes/amount');
+      throw verdict(KomunitinCode.BadRequest, `The amount ${stated} disagrees with the ledger, which paid ${toWire(onLedger, SCALE, 'down')} (scale ${SCALE}).`, '/data/attributes/amount');
     }
   };
 
@@ -139,6 +165,7 @@ export function createKomunitinService(deps: ProtocolDeps & { peers: PeerDirecto
       if (!input.hash) throw fail(KomunitinCode.BadRequest, 'The hash of the transaction must be given for a committed external payment.', '/data/attributes/hash');
       const remote = await resolve(input.href, '/data/relationships/payer/data/meta/href');
       if (remote.key !== sub) throw fail(KomunitinCode.Forbidden, `The token speaks for ${sub}, but the payer account ${input.href} is ${remote.key}.`, '/data/relationships/payer');
+      if (input.form) await peers.learnMetaForm(remote.currency.url, input.form);
       // Whether we know the hash and what the ledger says of it are asked at once: a
       // first notify (the usual case) needs both, and neither waits for the other.
       const [known, onLedger] = await Promise.all([
@@ -148,7 +175,7 @@ export function createKomunitinService(deps: ProtocolDeps & { peers: PeerDirecto
       if (known) {
         // The peer told us again (it retries): the same answer, nothing new, if it is the same payment.
         if (known.direction !== 'incoming' || known.accountId !== payee.account.id || known.remoteHref !== remote.href) {
-          throw fail(KomunitinCode.BadRequest, `Transaction ${input.hash} is recorded here as another transfer.`, '/data/attributes/hash');
+          throw verdict(KomunitinCode.BadRequest, `Transaction ${input.hash} is recorded here as another transfer.`, '/data/attributes/hash');
         }
         checkAmount(input.amount, known.amount); // recorded from the ledger
         return known;
@@ -217,8 +244,10 @@ export function createKomunitinService(deps: ProtocolDeps & { peers: PeerDirecto
       }
       const remote = await resolve(input.href, HREF);
       if (remote.key !== sub) throw fail(KomunitinCode.Forbidden, `The token speaks for ${sub}, but the payee account ${input.href} is ${remote.key}.`, '/data/relationships/payee');
-      // A request states what the payer pays, in the payer's (our) units.
-      const amount = fromWire(input.amount, SCALE);
+      if (input.form) await peers.learnMetaForm(remote.currency.url, input.form);
+      // A request states what the payer pays, in the payer's (our) units; an older
+      // server's unrounded conversion is rounded up, so the payee gets what it asked.
+      const amount = fromWire(Math.ceil(input.amount), SCALE);
       if (isAmountError(amount) || amount <= 0n) throw fail(KomunitinCode.FieldValidationError, 'The amount must be a positive integer.', '/data/attributes/amount');
       const row = await store.insert({
         communityId: c.id, id, direction: 'outgoing', kind: 'request', state: 'pending', accountId: payer.account.id,
@@ -273,19 +302,20 @@ export function createKomunitinService(deps: ProtocolDeps & { peers: PeerDirecto
       });
       // The payer's server is told in its units, rounded up so the payee gets what it asked.
       const payerAmount = toWire(convert(input.amount, currencyOf(c).rate, currencyOf(peer.community).rate, 'up'), peer.scale, 'up');
-      const doc = {
+      const doc = (form: MetaForm) => ({
         data: {
           type: 'transfers', id,
-          attributes: { amount: payerAmount, meta: { description: input.description }, state: 'committed' },
+          attributes: { amount: payerAmount, meta: metaOf(input.description, form), state: 'committed' },
           relationships: {
             payer: { data: { type: 'accounts', id: remote.id } },
             payee: { data: { type: 'accounts', id: payee.id, meta: { external: true, href: accountUrl(base(), c, payee.id) } } },
           },
         },
-      };
+      });
       let answer;
       try {
-        answer = await deps.outbound.request('POST', transfersUrlOf(remote.href), { body: doc, token: await sign(c.id, payee.account.publicKey) });
+        const token = await sign(c.id, payee.account.publicKey);
+        ({ answer } = await postTransfer(deps.outbound, peers, { url: transfersUrlOf(remote.href), currencyUrl: peer.url, token, doc }));
       } catch (err) {
         if (!(err instanceof OutboundError)) throw err;
         await store.move(c.id, id, ['new'], { state: 'failed', error: err.message });
@@ -330,6 +360,64 @@ export function createKomunitinService(deps: ProtocolDeps & { peers: PeerDirecto
       // The peer paid back a payment it had refused after it settled: that one is settled too.
       if (row.returnsTransferId) await deps.transfers.returned(c.id, row.returnsTransferId, `payment ${t.id} from ${row.remoteHref}`);
       return committed;
+    },
+
+    async recover(c, n) {
+      const hash = n.hash.toLowerCase();
+      const known = await store.byHash(c.id, hash);
+      if (known) return { recorded: known }; // told again since, and taken
+      const tx = await ledger.findPayments(hash);
+      if (!tx) return { wait: `transaction ${hash} is not on the ledger (yet)` };
+      if (!tx.successful) return { abandon: `transaction ${hash} failed on the ledger` };
+      if (!n.payerHref) return { abandon: 'the notify names no payer account URL' };
+      let remote: RemoteAccount;
+      try {
+        remote = await peers.resolve(n.payerHref);
+      } catch (err) {
+        if (err instanceof ResolveError) return err.retryable ? { wait: err.message } : { abandon: err.message };
+        throw err;
+      }
+      if (remote.key !== n.sub) return { abandon: `the payer account ${n.payerHref} is ${remote.key}, not ${n.sub}, whose token signed the notify` };
+      // The payee is whom the ledger paid; a mirror community's member, whom the notify named.
+      const local = currencyOf(c);
+      const paid = tx.payments.find((p) => p.from === n.sub && p.asset.code === local.code && p.asset.issuer === local.accounts.issuer);
+      if (!paid) return { abandon: `transaction ${hash} pays nothing in ${c.code} from ${n.sub}` };
+      let payee: LocalAccount | null = null;
+      if (isMirror(c)) {
+        const named = n.payeeId ? await resolveLocal(deps, c, n.payeeId) : null;
+        payee = named?.memberRef && named.account.publicKey === paid.to ? named : null;
+      } else {
+        const a = await deps.accounts.getByPublicKey(c, paid.to);
+        payee = !isAccountError(a) && a.kind === 'member' && a.ledgerStatus === 'ready' ? { id: a.id, code: a.code, account: a } : null;
+      }
+      if (!payee) return { abandon: `transaction ${hash} pays ${paid.to}, not a member of ${c.code} the notify names` };
+      let p: LedgerPayment;
+      let t: Transfer;
+      try {
+        p = await paymentOnLedger(hash, n.sub, payee.account, c, remote);
+        t = await recordIncoming(c, payee, remote, p, hash, n.description);
+      } catch (err) {
+        if (err instanceof KomunitinError) return { abandon: err.detail };
+        throw err;
+      }
+      const row = {
+        communityId: c.id, direction: 'incoming' as const, kind: 'payment' as const, state: 'committed' as const,
+        accountId: payee.account.id, memberRef: payee.memberRef ?? null, peerCommunityId: remote.currency.community.id,
+        remoteHref: remote.href, amount: p.amount, description: n.description, transferId: t.id, hash,
+      };
+      // Under the id both servers know it by, unless this hub has that id for another transfer.
+      for (const id of [...(n.id && UUID.test(n.id) ? [n.id] : []), uuidV5(c.id, `notify|${hash}`)]) {
+        try {
+          const k = await store.insert({ ...row, id });
+          if (k.hash === hash) return { recorded: k };
+        } catch (err) {
+          // Recorded meanwhile by the peer's notify (the hash is unique): that one stands.
+          const other = await store.byHash(c.id, hash);
+          if (other) return { recorded: other };
+          throw err;
+        }
+      }
+      return { abandon: `the ids of transfer ${hash} are taken here by other transfers` };
     },
 
     async view(c, k) {

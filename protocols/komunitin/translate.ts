@@ -116,6 +116,23 @@ export function accountResource(base: string, c: Community, id: string, code: st
   };
 }
 
+/**
+ * How a Komunitin server writes a transfer's `attributes.meta`: servers from before June
+ * 2025 (community-exchange-network/komunitin before 92ab8334) a plain string, and they
+ * refuse anything else; newer ones `{description, …}`, and they refuse a string.
+ */
+export type MetaForm = 'string' | 'object';
+
+/** A transfer's `meta` in the form `form`. */
+export const metaOf = (description: string, form: MetaForm): string | { description: string } =>
+  (form === 'string' ? description : { description });
+
+/** The description and the form of a `meta` (schema-checked: a string or `{description}`); absent is ''. */
+export function readMeta(meta: string | { description: string } | undefined): { description: string; form?: MetaForm } {
+  if (meta === undefined) return { description: '' };
+  return typeof meta === 'string' ? { description: meta, form: 'string' } : { description: meta.description, form: 'object' };
+}
+
 export interface TransferView {
   id: string;
   state: string;
@@ -133,15 +150,18 @@ const link = (p: { id: string; href?: string }) => ({
   data: { type: 'accounts', id: p.id, ...(p.href ? { meta: { external: true, href: p.href } } : {}) },
 });
 
-/** A transfer as Komunitin serializes it: the external side as `meta {external, href}`. */
-export function transferResource(base: string, c: Community, t: TransferView) {
+/**
+ * A transfer as Komunitin serializes it: the external side as `meta {external, href}`,
+ * the description in `form` (the one the reader wrote in, when it wrote).
+ */
+export function transferResource(base: string, c: Community, t: TransferView, form: MetaForm = 'object') {
   return {
     data: {
       type: 'transfers',
       id: t.id,
       attributes: {
         amount: t.amount,
-        meta: { description: t.description },
+        meta: metaOf(t.description, form),
         state: t.state,
         hash: t.hash ?? undefined,
         created: iso(t.created),

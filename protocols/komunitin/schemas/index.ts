@@ -13,8 +13,13 @@ const publicKey = { type: 'string', pattern: '^G[A-Z2-7]{55}$' };
 const id = { type: 'string', minLength: 1, maxLength: 100 };
 const uuid = { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' };
 const href = { type: 'string', minLength: 8, maxLength: 2000, pattern: '^https?://' };
-/** Komunitin amounts are JSON integers scaled by 10^scale. */
-const amount = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER };
+/**
+ * Komunitin amounts are JSON numbers scaled by 10^scale, integers as a rule. But servers
+ * from before December 2025 (commit 1673b2f2) convert into the other currency without
+ * rounding, so a notify or request they send may state 12.5: the ledger decides what a
+ * payment paid, and a request is rounded up (as Komunitin now does).
+ */
+const statedAmount = { type: 'number', exclusiveMinimum: 0, maximum: Number.MAX_SAFE_INTEGER };
 
 const accountLink = {
   type: 'object',
@@ -91,8 +96,14 @@ export const accountDocument = {
   },
 };
 
+/**
+ * A transfer's `meta`: `{description, …}` (Komunitin since June 2025), or the
+ * description itself as a string (servers from before, which send nothing else). Each
+ * keyword applies to its type only, so a failure points at the member at fault.
+ */
 const meta = {
-  type: 'object',
+  type: ['string', 'object'],
+  maxLength: 2000,
   required: ['description'],
   properties: { description: { type: 'string', maxLength: 2000 } },
 };
@@ -112,10 +123,9 @@ export const transferCreateDocument = {
           type: 'object',
           required: ['amount', 'state'],
           properties: {
-            amount,
+            // Integers when our member sends it (routes.ts checks): a peer's may not be.
+            amount: statedAmount,
             meta,
-            // Older Komunitin servers send the description as `meaning`.
-            meaning: { type: 'string', maxLength: 2000 },
             state: { enum: ['new', 'committed'] },
             hash: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
           },
@@ -182,7 +192,7 @@ export interface TransferCreateDoc {
   data: {
     type: 'transfers';
     id?: string;
-    attributes: { amount: number; meta?: { description: string }; meaning?: string; state: 'new' | 'committed'; hash?: string };
+    attributes: { amount: number; meta?: string | { description: string }; state: 'new' | 'committed'; hash?: string };
     relationships: { payer: RelationshipDoc; payee: RelationshipDoc };
   };
 }
@@ -210,6 +220,16 @@ function pointerOf(e: ErrorObject): string {
   return `${e.instancePath}${missing}` || '/';
 }
 
+const ARTICLE: Record<string, string> = { string: 'a string', object: 'an object', number: 'a number', integer: 'an integer', array: 'an array', boolean: 'a boolean', null: 'null' };
+
+/** ajv's message, but a choice of types in words ("must be a string or an object"). */
+function messageOf(e: ErrorObject): string {
+  const type = (e.params as { type?: string | string[] }).type;
+  const types = Array.isArray(type) ? type : typeof type === 'string' ? type.split(',') : [];
+  if (e.keyword === 'type' && types.length > 1) return `must be ${types.map((t) => ARTICLE[t] ?? t).join(' or ')}`;
+  return e.message ?? 'is invalid';
+}
+
 /** Validate `value`, or throw the FieldValidationError naming the member at fault. */
 export function validate<T>(schema: object, value: unknown, what: string): T {
   let v = compiled.get(schema);
@@ -219,5 +239,5 @@ export function validate<T>(schema: object, value: unknown, what: string): T {
   }
   if (v(value)) return value as T;
   const e = v.errors![0];
-  throw new KomunitinError(KomunitinCode.FieldValidationError, `${what}: ${pointerOf(e)} ${e.message ?? 'is invalid'}`, pointerOf(e));
+  throw new KomunitinError(KomunitinCode.FieldValidationError, `${what}: ${pointerOf(e)} ${messageOf(e)}`, pointerOf(e));
 }
