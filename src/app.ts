@@ -8,7 +8,7 @@ import { Database, openDatabase } from './db/database';
 import { DataDirInUseError, lockDataDir } from './db/data-dir';
 import { MasterKeySource, loadMasterKey, readKeyFile } from './vault/master-key';
 import { Vault, openVault } from './vault/vault';
-import { StellarNetwork, openStellarNetwork } from './ledger/network';
+import { StellarNetwork, networkName, openStellarNetwork } from './ledger/network';
 import { createCommunityService } from './core/communities/service';
 import { createAccountService } from './core/accounts/service';
 import { createCreditLineService } from './core/credit-lines/service';
@@ -28,7 +28,7 @@ import { StellarLedger, createStellarLedger } from './ledger/stellar/stellar-led
 import { HubKeyStore } from './ledger/stellar/hub-accounts';
 import { createMetrics } from './http/metrics';
 import { createHttpApp, listen } from './http/server';
-import { healthRouter } from './http/health';
+import { databaseCheck, healthRouter, ledgerCheck } from './http/health';
 import { Authenticator, governanceAuth } from './governance/auth';
 import { GovernancePlugins, governanceRouter } from './governance/routes';
 import { governanceCommands } from './governance/cli';
@@ -50,7 +50,11 @@ export const allGovernanceSchemas = (): Schema<unknown>[] => governanceSchemas({
 export type { Core };
 
 /** The domain services over a database, vault and ledger (also what tests build). */
-export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; logger: Logger; rebalanceDelayMs?: number; mirrorKinds?: readonly string[] }): Core {
+export function buildCore(deps: {
+  db: Database; vault: Vault; ledger: Ledger; logger: Logger; rebalanceDelayMs?: number; mirrorKinds?: readonly string[];
+  /** TRANSFER_WAIT_MS; unset, a payment's request waits for its end. */
+  transferWaitMs?: number;
+}): Core {
   const { db, vault, ledger, logger } = deps;
   const keyring = createKeyring({ db, vault });
   const accounts = createAccountService({ db, ledger, keyring });
@@ -62,7 +66,7 @@ export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; lo
   const deliveries = createDeliveryService({ db, logger });
   const remotePayees = createRemotePayees();
   const transfers = createTransferService({
-    db, ledger, keyring, creditLines, rebalancer, logger,
+    db, ledger, keyring, creditLines, rebalancer, logger, waitMs: deps.transferWaitMs,
     onDeliveryReady: (d) => deliveries.remember(d),
     reclaim: (d) => remotePayees.reclaim(d),
     async loadParty(communityId, accountId) {
@@ -118,8 +122,12 @@ export function openLedger(config: Config, network: StellarNetwork, db: Database
     channels: config.stellarChannels,
     logger,
     hubKeys: vaultHubKeys(db, vault),
+    name: networkName(network.horizonUrl, network.embedded),
   });
 }
+
+/** A submission unanswered this long makes the hub not ready: the network accepts but confirms nothing. */
+const SUBMISSION_STALL_MS = 30_000;
 
 export interface Hub extends Core {
   config: Config;
@@ -200,7 +208,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
     await storage.close();
     throw err;
   }
-  const core = buildCore({ db, vault, ledger, logger, rebalanceDelayMs: config.rebalanceDelayMs });
+  const core = buildCore({ db, vault, ledger, logger, rebalanceDelayMs: config.rebalanceDelayMs, transferWaitMs: config.transferWaitMs });
   // Finish whatever a previous run left half done, before taking new work.
   await core.communities.resumeProvisioning();
   await core.creditLines.load();
@@ -221,7 +229,13 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
     bodyLimit: config.bodyLimit,
     owners: protocols.map((p) => p.paths),
     routers: [
-      healthRouter({ metrics, checks: { database: () => db.ping(), ledger: () => network.ping() } }),
+      healthRouter({
+        metrics,
+        checks: {
+          database: databaseCheck(db),
+          ledger: ledgerCheck(networkName(network.horizonUrl, network.embedded), network, ledger, Math.max(SUBMISSION_STALL_MS, config.transferWaitMs)),
+        },
+      }),
       governanceRouter({ ...core, db, auth: governance, plugins: governancePlugins }),
       ...protocols.map((p) => p.router),
     ],
