@@ -26,9 +26,11 @@ import { isCommunityError } from './core/communities/errors';
 import { isAccountError } from './core/accounts/errors';
 import { StellarLedger, createStellarLedger } from './ledger/stellar/stellar-ledger';
 import { HubKeyStore } from './ledger/stellar/hub-accounts';
-import { createMetrics } from './http/metrics';
+import { Metrics, createMetrics, observeHub } from './http/metrics';
 import { createHttpApp, listen } from './http/server';
 import { databaseCheck, healthRouter, ledgerCheck } from './http/health';
+import { createFigures } from './core/figures';
+import { Reconciler } from './core/reconcile';
 import { Authenticator, governanceAuth } from './governance/auth';
 import { GovernancePlugins, governanceRouter } from './governance/routes';
 import { governanceCommands } from './governance/cli';
@@ -126,6 +128,22 @@ export function openLedger(config: Config, network: StellarNetwork, db: Database
   });
 }
 
+/** A reconciler whose every run, scheduled or asked for, is recorded in the metrics (drift, time, failures). */
+function recordedReconciler(reconciler: Reconciler, metrics: Metrics): Reconciler {
+  return {
+    async run(opts) {
+      try {
+        const drift = await reconciler.run(opts);
+        metrics.reconciled({ drift });
+        return drift;
+      } catch (err) {
+        metrics.reconciled({ failed: true });
+        throw err;
+      }
+    },
+  };
+}
+
 /** A submission unanswered this long makes the hub not ready: the network accepts but confirms nothing. */
 const SUBMISSION_STALL_MS = 30_000;
 
@@ -217,6 +235,12 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
   core.deliveries.start();
 
   const metrics = createMetrics();
+  const reconciler = recordedReconciler(core.reconciler, metrics);
+  observeHub(metrics, {
+    figures: createFigures(db),
+    database: () => db.outages(),
+    ledger: () => ({ backlog: ledger.backlog(), ...ledger.waiting() }),
+  });
   const governance = governanceAuth(config, logger);
   // PORT=0 (tests) listens on a port known only after listen: the public URL follows it.
   let listeningUrl = config.publicUrl;
@@ -236,7 +260,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
           ledger: ledgerCheck(networkName(network.horizonUrl, network.embedded), network, ledger, Math.max(SUBMISSION_STALL_MS, config.transferWaitMs)),
         },
       }),
-      governanceRouter({ ...core, db, auth: governance, plugins: governancePlugins }),
+      governanceRouter({ ...core, reconciler, db, auth: governance, plugins: governancePlugins }),
       ...protocols.map((p) => p.router),
     ],
   });
@@ -257,7 +281,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
   let reconciling: Promise<unknown> | null = null;
   const timer = config.reconcileIntervalMs > 0
     ? setInterval(() => {
-      reconciling ??= core.reconciler.run({ repair: true })
+      reconciling ??= reconciler.run({ repair: true })
         .catch((err) => logger.error({ err }, 'reconciliation failed'))
         .finally(() => { reconciling = null; });
     }, config.reconcileIntervalMs)
@@ -271,7 +295,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
 
   let stopping: Promise<void> | null = null;
   return {
-    ...core, config, logger, db, vault, network, ledger, url, governance, governancePlugins,
+    ...core, reconciler, config, logger, db, vault, network, ledger, url, governance, governancePlugins,
     stop() {
       stopping ??= (async () => {
         if (timer) clearInterval(timer);

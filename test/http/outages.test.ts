@@ -269,6 +269,9 @@ describe('outages', function () {
         assert.equal(checks.database.ok, false);
         assert.match(checks.database.error, unreachable);
 
+        const metrics = await fetch(`${h.hub.url}/metrics`);
+        assert.equal(metrics.status, 200, 'a scrape never fails');
+        assert.match(await metrics.text(), /^intertrade_figures_up 0$/m);
       } finally {
         await restore();
       }
@@ -283,6 +286,36 @@ describe('outages', function () {
       assert.equal((await h.call('GET', '/communities')).status, 200);
     });
 
+    it('shows in /metrics the transfers by state and protocol, a stuck outbox, lost connections and the last reconciliation', async () => {
+      remote.behaviour = 'error500';
+      const stuck = await cxpA.try({
+        payer: 'ann@lets-a.example', payer_url: `${A_SITE}/user/3`, payee: 'bob@swap.example', payee_url: `${remote.uri}/user/9`,
+        src_url: A_SITE, dest_url: remote.uri, quantity: 0.5, description: 'jam', really: true, temp_id: 'stuck-1',
+      });
+      assert.equal(stuck.body.code, 7, stuck.text); // paid, not confirmed by the receiving exchange
+      const drift = await h.call('POST', '/reconcile', { body: {} });
+      assert.equal(drift.status, 200, JSON.stringify(drift.body));
+      await new Promise((r) => setTimeout(r, 1100)); // the figures are read at most once a second
+      const text = await (await fetch(`${h.hub.url}/metrics`)).text();
+      const value = (line: string) => {
+        const m = text.match(new RegExp(`^${line.replace(/[{}"=,.]/g, (c) => `\\${c}`)} (\\S+)$`, 'm'));
+        assert.ok(m, `${line} in /metrics`);
+        return Number(m[1]);
+      };
+      assert.equal(value('intertrade_transfers{protocol="governance",state="settled"}'), 60);
+      assert.equal(value('intertrade_transfers{protocol="cxp",state="delivered"}'), 8);
+      assert.equal(value('intertrade_transfers{protocol="cxp",state="settled"}'), 1);
+      assert.equal(value('intertrade_outbox_pending{kind="cxp.relay"}'), 1);
+      assert.ok(value('intertrade_outbox_oldest_pending_seconds{kind="cxp.relay"}') > 1);
+      assert.equal(value('intertrade_figures_up'), 1);
+      assert.ok(value('intertrade_db_retried_transactions_total') > 0);
+      assert.ok(value('intertrade_db_unavailable_transactions_total') > 0, 'the requests given up while the database refused connections');
+      assert.ok(Math.abs(value('intertrade_reconcile_last_run_timestamp_seconds') - Date.now() / 1000) < 60);
+      assert.equal(value('intertrade_reconcile_last_drift{kind="any",repaired="false"}'), drift.body.drift.length);
+      assert.equal(value('intertrade_reconcile_runs_total{outcome="ok"}'), 1);
+      assert.equal(value('intertrade_ledger_unanswered'), 0);
+      remote.behaviour = 'ok';
+    });
   });
   describe('the Stellar network stops answering', () => {
     let stellar: TestNetwork;
@@ -332,6 +365,9 @@ describe('outages', function () {
         assert.ok(['new', 'submitted'].includes(r.body.state), r.body.state);
         assert.equal(r.headers.get('retry-after'), '5');
       }
+
+      const figures = await (await fetch(`${h.hub.url}/metrics`)).text();
+      assert.match(figures, /^intertrade_ledger_unanswered [1-9]\d*$/m, 'submissions wait for the network');
 
       const ready = await fetch(`${h.hub.url}/readyz`);
       assert.equal(ready.status, 503);
