@@ -8,7 +8,7 @@ import { Database, openDatabase } from './db/database';
 import { DataDirInUseError, lockDataDir } from './db/data-dir';
 import { MasterKeySource, loadMasterKey, readKeyFile } from './vault/master-key';
 import { Vault, openVault } from './vault/vault';
-import { StellarNetwork, openStellarNetwork } from './ledger/network';
+import { StellarNetwork, networkName, openStellarNetwork } from './ledger/network';
 import { createCommunityService } from './core/communities/service';
 import { createAccountService } from './core/accounts/service';
 import { createCreditLineService } from './core/credit-lines/service';
@@ -27,9 +27,11 @@ import { isCommunityError } from './core/communities/errors';
 import { isAccountError } from './core/accounts/errors';
 import { StellarLedger, createStellarLedger } from './ledger/stellar/stellar-ledger';
 import { HubKeyStore } from './ledger/stellar/hub-accounts';
-import { createMetrics } from './http/metrics';
+import { Metrics, createMetrics, observeHub } from './http/metrics';
 import { createHttpApp, listen } from './http/server';
-import { healthRouter } from './http/health';
+import { databaseCheck, healthRouter, ledgerCheck } from './http/health';
+import { createFigures } from './core/figures';
+import { Reconciler } from './core/reconcile';
 import { Authenticator, governanceAuth } from './governance/auth';
 import { GovernancePlugins, governanceRouter } from './governance/routes';
 import { governanceCommands } from './governance/cli';
@@ -51,7 +53,11 @@ export const allGovernanceSchemas = (): Schema<unknown>[] => governanceSchemas({
 export type { Core };
 
 /** The domain services over a database, vault and ledger (also what tests build). */
-export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; logger: Logger; rebalanceDelayMs?: number; mirrorKinds?: readonly string[] }): Core {
+export function buildCore(deps: {
+  db: Database; vault: Vault; ledger: Ledger; logger: Logger; rebalanceDelayMs?: number; mirrorKinds?: readonly string[];
+  /** TRANSFER_WAIT_MS; unset, a payment's request waits for its end. */
+  transferWaitMs?: number;
+}): Core {
   const { db, vault, ledger, logger } = deps;
   const keyring = createKeyring({ db, vault });
   const accounts = createAccountService({ db, ledger, keyring });
@@ -66,7 +72,7 @@ export function buildCore(deps: { db: Database; vault: Vault; ledger: Ledger; lo
   const deliveries = createDeliveryService({ db, logger });
   const remotePayees = createRemotePayees();
   const transfers = createTransferService({
-    db, ledger, keyring, creditLines, rebalancer, logger,
+    db, ledger, keyring, creditLines, rebalancer, logger, waitMs: deps.transferWaitMs,
     onDeliveryReady: (d) => deliveries.remember(d),
     reclaim: (d) => remotePayees.reclaim(d),
     async loadParty(communityId, accountId) {
@@ -123,8 +129,28 @@ export function openLedger(config: Config, network: StellarNetwork, db: Database
     channels: config.stellarChannels,
     logger,
     hubKeys: vaultHubKeys(db, vault),
+    name: networkName(network.horizonUrl, network.embedded),
   });
 }
+
+/** A reconciler whose every run, scheduled or asked for, is recorded in the metrics (drift, time, failures). */
+function recordedReconciler(reconciler: Reconciler, metrics: Metrics): Reconciler {
+  return {
+    async run(opts) {
+      try {
+        const drift = await reconciler.run(opts);
+        metrics.reconciled({ drift });
+        return drift;
+      } catch (err) {
+        metrics.reconciled({ failed: true });
+        throw err;
+      }
+    },
+  };
+}
+
+/** A submission unanswered this long makes the hub not ready: the network accepts but confirms nothing. */
+const SUBMISSION_STALL_MS = 30_000;
 
 export interface Hub extends Core {
   config: Config;
@@ -205,7 +231,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
     await storage.close();
     throw err;
   }
-  const core = buildCore({ db, vault, ledger, logger, rebalanceDelayMs: config.rebalanceDelayMs });
+  const core = buildCore({ db, vault, ledger, logger, rebalanceDelayMs: config.rebalanceDelayMs, transferWaitMs: config.transferWaitMs });
   // Finish whatever a previous run left half done, before taking new work.
   await core.communities.resumeProvisioning();
   await core.rates.resume();
@@ -215,6 +241,12 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
   core.deliveries.start();
 
   const metrics = createMetrics();
+  const reconciler = recordedReconciler(core.reconciler, metrics);
+  observeHub(metrics, {
+    figures: createFigures(db),
+    database: () => db.outages(),
+    ledger: () => ({ backlog: ledger.backlog(), ...ledger.waiting() }),
+  });
   const governance = governanceAuth(config, logger);
   // PORT=0 (tests) listens on a port known only after listen: the public URL follows it.
   let listeningUrl = config.publicUrl;
@@ -227,8 +259,14 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
     bodyLimit: config.bodyLimit,
     owners: protocols.map((p) => p.paths),
     routers: [
-      healthRouter({ metrics, checks: { database: () => db.ping(), ledger: () => network.ping() } }),
-      governanceRouter({ ...core, db, auth: governance, plugins: governancePlugins }),
+      healthRouter({
+        metrics,
+        checks: {
+          database: databaseCheck(db),
+          ledger: ledgerCheck(networkName(network.horizonUrl, network.embedded), network, ledger, Math.max(SUBMISSION_STALL_MS, config.transferWaitMs)),
+        },
+      }),
+      governanceRouter({ ...core, reconciler, db, auth: governance, plugins: governancePlugins }),
       ...protocols.map((p) => p.router),
     ],
   });
@@ -249,7 +287,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
   let reconciling: Promise<unknown> | null = null;
   const timer = config.reconcileIntervalMs > 0
     ? setInterval(() => {
-      reconciling ??= core.reconciler.run({ repair: true })
+      reconciling ??= reconciler.run({ repair: true })
         .catch((err) => logger.error({ err }, 'reconciliation failed'))
         .finally(() => { reconciling = null; });
     }, config.reconcileIntervalMs)
@@ -263,7 +301,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
 
   let stopping: Promise<void> | null = null;
   return {
-    ...core, config, logger, db, vault, network, ledger, url, governance, governancePlugins,
+    ...core, reconciler, config, logger, db, vault, network, ledger, url, governance, governancePlugins,
     stop() {
       stopping ??= (async () => {
         if (timer) clearInterval(timer);

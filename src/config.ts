@@ -35,6 +35,12 @@ export interface Config {
   rebalanceDelayMs: number;
   /** Channel accounts submitting in parallel (one transaction in flight each). */
   stellarChannels: number;
+  /**
+   * Longest a request waits for its payment to be final on the ledger. A payment not
+   * final by then (the network slow or down) is answered as accepted and still settling:
+   * it is recorded, goes on, and a repeat of the same request tells its outcome.
+   */
+  transferWaitMs: number;
   /** Funds the hub's sponsor on test networks; null where there is none (pubnet). */
   friendbotUrl: string | null;
   logLevel: LogLevel;
@@ -177,6 +183,7 @@ export function loadConfig(env: Env = process.env): Config {
   const reconcileIntervalMs = int('RECONCILE_INTERVAL_MS', 300000, 0, 86400000, 'milliseconds between reconciliations with the ledger (0 disables)');
   const rebalanceDelayMs = int('REBALANCE_DELAY_MS', 1000, 0, 600000, 'milliseconds from a settlement to the rebalance of its traders\' offers');
   const stellarChannels = int('STELLAR_CHANNELS', 10, 1, 100, 'the number of channel accounts');
+  const transferWaitMs = int('TRANSFER_WAIT_MS', 10000, 100, 600000, 'milliseconds a request waits for its payment to be final on the ledger before it is answered as still settling');
   const TESTNET = 'Test SDF Network ; September 2015';
   const STANDALONE = 'Standalone Network ; February 2017';
   let friendbotUrl = url('STELLAR_FRIENDBOT_URL', get('STELLAR_FRIENDBOT_URL'), ['http:', 'https:']) ?? null;
@@ -211,7 +218,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
-    port, host, publicUrl, databaseUrl, dataDir, masterKey, newMasterKey, stellar, reconcileIntervalMs, rebalanceDelayMs, stellarChannels, friendbotUrl,
+    port, host, publicUrl, databaseUrl, dataDir, masterKey, newMasterKey, stellar, reconcileIntervalMs, rebalanceDelayMs, stellarChannels, transferWaitMs, friendbotUrl,
     logLevel: level as LogLevel, bodyLimit, shutdownTimeoutMs, governanceTokens, komunitin,
   };
 }

@@ -66,6 +66,9 @@ export const missingField = (field: string) => new CxpFailure(11, { '@fieldname'
 export const tooLarge = () => new CxpFailure(8, { '@field': 'body', '@value': 'larger than the hub accepts' }, {}, 413);
 export const typeError = (field: string, type: string) => new CxpFailure(15, { '@fieldname': field, '@type': type });
 export const pending = (message: string) => new CxpFailure(7, { '@message': message }, { 'Retry-After': '5' });
+/** An outage of the hub (its database, the Stellar network): CXP's "try again" (7), as 503 with Retry-After. */
+export const unavailable = (message: string, retryAfterSec: number) =>
+  new CxpFailure(7, { '@message': message }, { 'Retry-After': String(retryAfterSec) }, 503);
 
 export function shortValue(v: unknown): string {
   const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);

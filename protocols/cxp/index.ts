@@ -12,7 +12,7 @@ import { cxpOperations } from './governance';
 import * as G from './schemas/governance';
 import { RELAY_KIND, createRelayClient, relayTarget } from './client';
 import { LEGACY_PREFIX, failure as legacyFailure, legacyRouter, reply as legacyReply } from './legacy';
-import { CxpFailure, tooLarge, typeError } from './errors';
+import { CxpFailure, tooLarge, typeError, unavailable } from './errors';
 import { openApiDocument } from './openapi';
 import { PREFIX, cxpRouter } from './routes';
 import { createCxpService } from './service';
@@ -55,6 +55,7 @@ function start(deps: ProtocolDeps): Protocol {
         // The shared edge refuses NUL in a form or query field by name: CXP's "invalid characters".
         const failure = e.status === 413
           ? tooLarge()
+          : e.retryAfter !== undefined ? unavailable(e.message, e.retryAfter)
           : e.code === 'invalid_request' && e.field ? new CxpFailure(13, { '@fieldname': e.field })
           : e.status < 500 ? typeError('body', 'JSON object') : new CxpFailure(5, { '@message': `internal error; request id ${ctx.state.requestId}` });
         if (ctx.path.startsWith(`${LEGACY_PREFIX}/`)) return legacyReply(ctx, legacyFailure(failure));

@@ -12,7 +12,8 @@ import crypto from 'node:crypto';
 import Router from '@koa/router';
 import { AppContext, HttpState } from '../../src/http/server';
 import { Logger } from '../../src/logger';
-import { CxpFailure } from './errors';
+import { isUnavailable, outageText } from '../../src/http/errors';
+import { CxpFailure, unavailable } from './errors';
 import { Schema, valid } from './schemas';
 import { LegacyHandshake, LegacyHandshakeBody, LegacyPrepare, LegacyPrepareBody, LegacyTry, LegacyTryBody } from './schemas/legacy';
 import { CxpService } from './service';
@@ -70,6 +71,10 @@ export function legacyRouter(deps: { service: CxpService; store: ExchangeStore; 
       reply(ctx, await handle(ex, body as Record<string, unknown>));
     } catch (err) {
       if (err instanceof CxpFailure) return reply(ctx, failure(err));
+      if (isUnavailable(err)) {
+        ctx.state.log.warn({ reason: err.message }, 'cxp legacy request answered "try again": a dependency is unavailable');
+        return reply(ctx, failure(unavailable(outageText(err), err.retryAfterSec)));
+      }
       ctx.state.log.error({ err }, 'cxp legacy request failed');
       reply(ctx, [5, `internal error; request id ${ctx.state.requestId}`]);
     }

@@ -27,6 +27,11 @@ const tooLarge = {
   413: { description: `8: ${CXP_CODES[8].message} (@field body: a body over the hub's BODY_LIMIT; not signed, the hub did not read it)`, content: json('Error') },
 };
 
+/** Every request: the hub's database or the Stellar network unreachable for now ("try again"). */
+const outage = {
+  503: { description: `7: ${CXP_CODES[7].message} (the hub's database or the Stellar network is unreachable for now: @message says which; repeat the same request after Retry-After, it never applies twice)`, content: json('Error') },
+};
+
 const AUTH = [16, 17, 18];
 const FIELDS = [8, 11, 12, 13, 15];
 
@@ -49,25 +54,25 @@ export function openApiDocument(): Record<string, unknown> {
         post: {
           operationId: 'handshake', summary: 'Announce the exchange, rotate its key, send its statistics',
           requestBody: { required: true, content: json('Handshake') },
-          responses: { 200: { description: 'the exchange\'s status on the hub (status −1, unsigned, for an unknown Hawk id)', content: json('HandshakeReply') }, ...errors([...AUTH, ...FIELDS]), ...tooLarge },
+          responses: { 200: { description: 'the exchange\'s status on the hub (status −1, unsigned, for an unknown Hawk id)', content: json('HandshakeReply') }, ...errors([...AUTH, ...FIELDS]), ...tooLarge, ...outage },
         },
       },
       '/server/clients': {
         get: {
           operationId: 'listClients', summary: 'The other exchanges and hosted communities one can pay into',
-          responses: { 200: { description: 'site address → title', content: json('ClientList') }, ...errors(AUTH) },
+          responses: { 200: { description: 'site address → title', content: json('ClientList') }, ...errors(AUTH), ...outage },
         },
       },
       '/transactions': {
         get: {
           operationId: 'prepare', summary: 'Check the exchange\'s balance with the hub and get its spend and earn limits',
           parameters: Object.entries(Prepare.json.properties as Record<string, unknown>).map(([name, schema]) => ({ name, in: 'query', required: true, schema })),
-          responses: { 200: { description: 'limits in base units', content: json('PrepareReply') }, ...errors([...AUTH, ...FIELDS, 7]) },
+          responses: { 200: { description: 'limits in base units', content: json('PrepareReply') }, ...errors([...AUTH, ...FIELDS, 7]), ...outage },
         },
         put: {
           operationId: 'tryTransaction', summary: 'Quote (really=false) or pay (really=true) a transaction; repeat with the same temp_id until final',
           requestBody: { required: true, content: json('Try') },
-          responses: { 200: { description: 'OK', content: json('TryReply') }, ...errors([...AUTH, ...FIELDS, 4, 5, 7, 14, 20, 24, 25, 26, 27, 28]), ...tooLarge },
+          responses: { 200: { description: 'OK', content: json('TryReply') }, ...errors([...AUTH, ...FIELDS, 4, 5, 7, 14, 20, 24, 25, 26, 27, 28]), ...tooLarge, ...outage },
         },
       },
     },

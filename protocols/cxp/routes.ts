@@ -9,7 +9,8 @@ import Router from '@koa/router';
 import { AppContext, HttpState } from '../../src/http/server';
 import { Logger } from '../../src/logger';
 import { Authenticated, authenticate, serverAuthorization } from './auth';
-import { CxpFailure, tooLarge } from './errors';
+import { isUnavailable, outageText } from '../../src/http/errors';
+import { CxpFailure, tooLarge, unavailable } from './errors';
 import { Handshake, HandshakeBody } from './schemas/handshake';
 import { Prepare, PrepareQuery } from './schemas/prepare';
 import { Try, TryBody } from './schemas/try';
@@ -70,6 +71,11 @@ export function cxpRouter(deps: {
         send(ctx, 200, await handle(auth, payload, ctx), auth);
       } catch (err) {
         if (err instanceof CxpFailure) return send(ctx, err.status, err.body(), auth, err.headers);
+        if (isUnavailable(err)) {
+          ctx.state.log.warn({ reason: err.message }, 'cxp request answered "try again": a dependency is unavailable');
+          const u = unavailable(outageText(err), err.retryAfterSec);
+          return send(ctx, u.status, u.body(), auth, u.headers);
+        }
         ctx.state.log.error({ err }, 'cxp request failed');
         const failure = new CxpFailure(5, { '@message': `internal error; request id ${ctx.state.requestId}` });
         send(ctx, failure.status, failure.body(), auth);

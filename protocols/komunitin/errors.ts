@@ -16,6 +16,8 @@ export enum KomunitinCode {
   InsufficientMaximumBalance = 'InsufficientMaximumBalance',
   NoTrustPath = 'NoTrustPath',
   InternalError = 'InternalError',
+  /** The hub's own: an outage (its database, the Stellar network); repeat the same request after Retry-After. */
+  ServiceUnavailable = 'ServiceUnavailable',
 }
 
 const DEFINITIONS: Record<KomunitinCode, [number, string]> = {
@@ -29,6 +31,7 @@ const DEFINITIONS: Record<KomunitinCode, [number, string]> = {
   [KomunitinCode.InsufficientMaximumBalance]: [400, 'Insufficient Maximum Balance'],
   [KomunitinCode.NoTrustPath]: [400, 'No trust path between currencies'],
   [KomunitinCode.InternalError]: [500, 'Internal Error'],
+  [KomunitinCode.ServiceUnavailable]: [503, 'Service Unavailable'],
 };
 
 export class KomunitinError extends Error {

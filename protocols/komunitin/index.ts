@@ -43,7 +43,9 @@ function start(deps: ProtocolDeps): Protocol {
     paths: {
       owns: (path) => KOMUNITIN_PATH.test(path),
       answerError(ctx, e) {
-        const k = e.status >= 500
+        const k = e.retryAfter !== undefined
+          ? new KomunitinError(KomunitinCode.ServiceUnavailable, e.message)
+          : e.status >= 500
           ? new KomunitinError(KomunitinCode.InternalError, 'Internal error; the request id identifies it in the hub logs.')
           : new KomunitinError(KomunitinCode.BadRequest, e.status === 413 ? 'The request body is larger than this server accepts.'
             : e.code === 'malformed_body' ? 'The request body is not valid JSON.' : e.message,

@@ -17,6 +17,7 @@ import { Community, isAmountError, isCommunityError } from '../../src/core';
 import { AppContext, HttpState } from '../../src/http/server';
 import { ProtocolDeps } from '../../src/protocol';
 import { verifyBearer } from './auth';
+import { Unavailable, isUnavailable, outageText } from '../../src/http/errors';
 import { KomunitinCode, KomunitinError, fail } from './errors';
 import { isServed, resolveLocal } from './local';
 import { PeerDirectory } from './peers';
@@ -27,6 +28,13 @@ import { KomunitinService } from './service';
 import { MEDIA_TYPE, MetaForm, SCALE, accountResource, currencyResource, fromWire, readMeta, transferResource } from './translate';
 
 const CODE = /^[A-Z0-9]{4}$/;
+
+/** An outage: 503 with Retry-After, as a JSON:API error. */
+function unavailable(ctx: AppContext, err: Unavailable): KomunitinError {
+  ctx.state.log.warn({ reason: err.message }, 'komunitin request answered 503: a dependency is unavailable');
+  ctx.set('Retry-After', String(err.retryAfterSec));
+  return new KomunitinError(KomunitinCode.ServiceUnavailable, outageText(err));
+}
 
 export function komunitinRouter(deps: ProtocolDeps & { service: KomunitinService; store: TransferStore; peers: PeerDirectory; recovery: Recovery }): Router<HttpState> {
   const router = new Router<HttpState>();
@@ -47,7 +55,7 @@ export function komunitinRouter(deps: ProtocolDeps & { service: KomunitinService
       ctx.status = r.status;
       ctx.body = r.body;
     } catch (err) {
-      const e = err instanceof KomunitinError ? err : null;
+      const e = err instanceof KomunitinError ? err : isUnavailable(err) ? unavailable(ctx, err) : null;
       if (!e) ctx.state.log.error({ err }, 'komunitin request failed');
       const k = e ?? new KomunitinError(KomunitinCode.InternalError, 'Internal error; the request id identifies it in the hub logs.');
       ctx.status = k.status;

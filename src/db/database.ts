@@ -10,6 +10,8 @@ import { COMMUNITY_SETTING, scopeStatement } from './rls';
 import { EmbeddedPostgres, runningEmbeddedPostgres, startEmbeddedPostgres } from './embedded';
 import { Rows, Step, oneTrip } from './one-trip';
 import { ScopedConfig, ScopedPgClient } from './scoped-client';
+import { connectionLoss } from './connection-loss';
+import { Unavailable, reasonOf } from '../unavailable';
 
 export type Trx = Knex.Transaction;
 
@@ -35,9 +37,35 @@ export interface Database {
    * own autovacuum, so there it does nothing.
    */
   maintain(): Promise<void>;
-  ping(): Promise<void>;
+  /**
+   * One cheap statement on a connection of the pool, not retried, within `timeoutMs`:
+   * throws an Unavailable saying in words what is wrong.
+   */
+  ping(timeoutMs?: number): Promise<void>;
+  /** Connections lost so far, and the last work they left undone (readiness, metrics). */
+  outages(): DatabaseOutages;
   close(): Promise<void>;
 }
+
+export interface DatabaseOutages {
+  /** Transactions run again after their connection was lost. */
+  retried: number;
+  /** Transactions given up (answered as Unavailable) after their retries. */
+  failed: number;
+  lastFailure: { at: Date; reason: string } | null;
+}
+
+/**
+ * Waits before each run again of a transaction whose connection was lost: 6 more runs
+ * within about 3 s (each wait ±50 %). A pooled connection the server dropped fails its next statement and the
+ * next run gets a fresh one, so one retry is usually enough; the later ones ride out a
+ * server restarting or dropping connections in waves.
+ */
+const RETRY_DELAYS_MS = [10, 50, 200, 400, 800, 1200];
+/** Longest wait for a pooled connection; beyond it the database is down or overloaded (answered 503). */
+const ACQUIRE_TIMEOUT_MS = 10_000;
+/** Readiness asks the database within this. */
+const PING_TIMEOUT_MS = 2000;
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
 
@@ -51,9 +79,17 @@ export function knexConfig(connection: Knex.Config['connection']): Knex.Config {
     client: ScopedPgClient as unknown as Knex.Config['client'],
     connection,
     pool: { min: 0, max: 10 },
+    acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
+    // knex warns on the console of every pooled connection it finds dropped and every
+    // connection it could not open; those are retried and counted here (outages()) and
+    // reach the logs as the request's 503. Any other warning goes where knex sends it.
+    log: { warn: (m: unknown) => { if (!/^(Connection Error|Acquire connection error)/.test(String(m))) console.warn(m); } },
     migrations: { directory: MIGRATIONS_DIR, loadExtensions: ['.ts'], tableName: 'knex_migrations' },
   };
 }
+
+/** The driver's words, less the statement knex puts in front of them ("COMMIT; - Connection terminated"). */
+const reasonText = (err: unknown): string => reasonOf(err).replace(/^[\s\S]* - /, '');
 
 function describeUrl(url: string): string {
   const u = new URL(url);
@@ -82,13 +118,43 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
     describe = embedded.describe;
   }
   const owner = knexFactory(knexConfig(connection));
+  const outages: DatabaseOutages = { retried: 0, failed: 0, lastFailure: null };
+  const unreachable = (err: unknown) => new Unavailable('database', `the database (${describe}) is unreachable: ${reasonText(err)}`, 5, { cause: err });
+
+  /**
+   * Run a whole transaction again when its connection was lost: whatever it did was
+   * rolled back with the connection or, if the loss came while COMMIT was on its way,
+   * committed; then the repeat meets its own writes, which the hub's writes of money
+   * tolerate (keyed inserts, compare-and-set state changes: docs/transfers.md#outages).
+   * So `work` must be a transaction and nothing else: no call to the network, no effect
+   * outside the database (the rule embedded.ts states for PGlite too). What is still
+   * lost after the retries is an Unavailable; one from a nested transaction is not
+   * retried again.
+   */
+  const retrying = async <T>(work: () => Promise<T>): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await work();
+      } catch (err) {
+        const loss = err instanceof Unavailable ? null : connectionLoss(err);
+        if (!loss) throw err;
+        if (loss === 'exhausted' || attempt >= RETRY_DELAYS_MS.length) {
+          outages.failed++;
+          outages.lastFailure = { at: new Date(), reason: reasonText(err) };
+          throw unreachable(err);
+        }
+        outages.retried++;
+        await new Promise((r) => setTimeout(r, RETRY_DELAYS_MS[attempt] * (0.5 + Math.random())));
+      }
+    }
+  };
 
   // set_config('role', …, true) is SET LOCAL ROLE: it ends with the transaction, so a
   // pooled connection never carries a tenant or a role into the next piece of work.
   // The scope travels with BEGIN (scoped-client.ts).
   const scoped = <T>(communityId: string, fn: (trx: Trx) => Promise<T>): Promise<T> => {
     const config: ScopedConfig = { scope: scopeStatement(communityId) };
-    return owner.transaction(fn, config);
+    return retrying(() => owner.transaction(fn, config));
   };
 
   return {
@@ -100,7 +166,7 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
       if (communityId === '') throw new Error('not a community id: (empty)');
       return scoped(communityId, fn);
     },
-    trip: (steps) => oneTrip(owner, steps),
+    trip: (steps) => retrying(() => oneTrip(owner, steps)),
     async migrate() {
       const [, applied] = (await owner.migrate.latest()) as [number, string[]];
       return applied;
@@ -108,9 +174,20 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
     async maintain() {
       if (embedded) await owner.raw('vacuum analyze');
     },
-    async ping() {
-      await owner.raw('select 1');
+    async ping(timeoutMs = PING_TIMEOUT_MS) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        await Promise.race([owner.raw('select 1'), late]);
+      } catch (err) {
+        throw unreachable(err);
+      } finally {
+        clearTimeout(timer);
+      }
     },
+    outages: () => ({ ...outages }),
     async close() {
       await owner.destroy();
       if (embedded) await embedded.stop();

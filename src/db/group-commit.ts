@@ -12,9 +12,11 @@
  * server: measured (bench/cxp.ts), letting four run side by side gave smaller groups,
  * more statements, and a higher latency at 100 requests/s. A failed transaction fails
  * no one yet: its members are written again one by one, and only those that fail alone
- * are refused.
+ * are refused. A database that cannot be reached fails the whole group at once (see
+ * database.ts, which retries lost connections first).
  */
 import { Database, Trx, enterCommunity } from './database';
+import { isUnavailable } from '../unavailable';
 
 export function groupCommit<I, O>(run: (items: I[]) => Promise<Array<O | Error>>): (item: I) => Promise<O> {
   let pending: Array<{ item: I; resolve(o: O): void; reject(e: unknown): void }> | null = null;
@@ -35,8 +37,9 @@ export function groupCommit<I, O>(run: (items: I[]) => Promise<Array<O | Error>>
       });
     } catch (err) {
       // The group's transaction was undone whole: each is written again alone, so one
-      // caller's failure (a value the database refuses) does not reach the others.
-      if (batch.length === 1) batch[0].reject(err);
+      // caller's failure (a value the database refuses) does not reach the others. An
+      // outage is everyone's (the database already retried it): all are told at once.
+      if (batch.length === 1 || isUnavailable(err)) for (const p of batch) p.reject(err);
       else {
         for (const p of batch) {
           try {

@@ -15,7 +15,9 @@ const ERROR_TEXT: Record<number, string> = {
   404: 'the community, account, peer or transfer named does not exist',
   409: 'conflict: duplicate code, reused Idempotency-Key, or a community still being set up',
   422: 'refused by the rules (e.g. below_outstanding, credit_line_on_self, same_account)',
-  503: 'the governance API is disabled on this hub (no GOVERNANCE_TOKENS)',
+  503: 'governance_disabled: the governance API is disabled on this hub (no GOVERNANCE_TOKENS); '
+    + 'unavailable: the hub\'s database or the Stellar network is unreachable for now (error.message says which, in words): '
+    + 'repeat the same request after Retry-After, it never applies twice',
 };
 
 const ref = (s: Schema<unknown>) => ({ $ref: `#/components/schemas/${s.name}` });

@@ -6,7 +6,7 @@ import { parseAmount } from '../core/amounts';
 import { isCommunityError } from '../core/communities/errors';
 import { isAccountError } from '../core/accounts/errors';
 import { isTransferError } from '../core/transfers/errors';
-import { Transfer } from '../core/transfers/model';
+import { Transfer, TransferState } from '../core/transfers/model';
 import { HttpError } from '../http/errors';
 import { transferFailure } from './errors';
 import { requireCommunity, requireParty } from './lookup';
@@ -15,6 +15,8 @@ import * as S from './schemas/transfers';
 import { transferView } from './views';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+/** Recorded, not yet paid or refused: the ledger did not answer in time. */
+const UNFINISHED: TransferState[] = ['new', 'quoted', 'submitted'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function transferOperations(deps: GovernanceDeps): Operation[] {
@@ -35,12 +37,16 @@ export function transferOperations(deps: GovernanceDeps): Operation[] {
       summary: 'Pay from one account to another, in the same community or across credit lines',
       description: 'Answers with the transfer in its state: settled, or rejected with errorCode and errorMessage '
         + '(credit line full, insufficient balance, no path, blocked, …). Repeating a request with the same '
-        + 'Idempotency-Key returns the first transfer (200) and never pays twice.',
+        + 'Idempotency-Key returns the first transfer (200) and never pays twice. A payment the Stellar network '
+        + 'has not made final within TRANSFER_WAIT_MS (the network slow or down) is answered 202 with the transfer '
+        + 'still new or submitted: it is recorded and goes on; repeat the same request (same Idempotency-Key) after '
+        + 'Retry-After, or read the transfer, to learn its outcome.',
       body: S.CreateTransfer,
       headers: [{ name: 'Idempotency-Key', required: true, description: '1 to 200 printable characters, unique per payment (e.g. a UUID)' }],
       responses: {
         201: { description: 'the transfer, settled or rejected', schema: S.Transfer },
-        200: { description: 'the transfer an earlier request with this Idempotency-Key created', schema: S.Transfer },
+        200: { description: 'the transfer an earlier request with this Idempotency-Key created, final', schema: S.Transfer },
+        202: { description: 'the transfer, recorded but not final yet (state new or submitted): the ledger is slow or down; repeat after Retry-After', schema: S.Transfer },
       },
       errors: [400, 401, 404, 409, 422, 503],
       async handle({ body, actor, header }) {
@@ -55,6 +61,7 @@ export function transferOperations(deps: GovernanceDeps): Operation[] {
         const earlier = await deps.transfers.findByKey(payer.community.id, idempotencyKey);
         const t = await deps.transfers.settle({ idempotencyKey, payer, payee, amount: parseAmount(body.amount) as bigint, meta: body.meta });
         if (isTransferError(t)) throw transferFailure(t);
+        if (UNFINISHED.includes(t.state)) return { status: 202, body: await view(t), headers: { 'Retry-After': '5' } };
         return { status: earlier ? 200 : 201, body: await view(t) };
       },
     }),

@@ -26,6 +26,8 @@ export interface CaughtError {
   code: string;
   message: string;
   field?: string;
+  /** Set on a 503 for an outage: seconds before a repeat (Retry-After). */
+  retryAfter?: number;
 }
 
 /**
@@ -64,10 +66,13 @@ export function createHttpApp(opts: {
       await next();
     } catch (err) {
       const d = describeError(err);
-      if (d.status >= 500) ctx.state.log.error({ err }, 'request failed');
+      // An outage is not a bug of the hub: a warning naming what is down, without a stack.
+      if (d.retryAfter !== undefined) ctx.state.log.warn({ reason: d.message }, 'request answered 503: a dependency is unavailable');
+      else if (d.status >= 500) ctx.state.log.error({ err }, 'request failed');
+      if (d.retryAfter !== undefined) ctx.set('Retry-After', String(d.retryAfter));
       const owner = ownerOf(ctx.path);
       if (owner) {
-        owner.answerError(ctx, { status: d.status, code: d.code, message: d.message, field: d.field });
+        owner.answerError(ctx, { status: d.status, code: d.code, message: d.message, field: d.field, retryAfter: d.retryAfter });
       } else {
         ctx.status = d.status;
         ctx.body = { error: { code: d.code, message: d.message, ...(d.field !== undefined ? { field: d.field } : {}), requestId } };

@@ -7,22 +7,37 @@
 import path from 'node:path';
 import { startDevnet } from '@intertrade/devnet';
 import { Config } from '../config';
+import { Unavailable, reasonOf } from '../unavailable';
 
 export interface StellarNetwork {
   horizonUrl: string;
   networkPassphrase: string;
   embedded: boolean;
   describe: string;
-  /** Resolves when Horizon answers its root resource. */
+  /** Resolves when Horizon answers its root resource; else an Unavailable naming it and why. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
 export const DEVNET_PASSPHRASE = 'Standalone Network ; February 2017';
 
-async function pingHorizon(url: string): Promise<void> {
-  const res = await fetch(`${url}/`, { signal: AbortSignal.timeout(3000) });
-  if (!res.ok) throw new Error(`Horizon at ${url} answered ${res.status}`);
+/** Readiness asks Horizon within this. */
+const PING_TIMEOUT_MS = 3000;
+
+/** "the Stellar network (Horizon at URL)", or the embedded devnet's, as a person names what is down. */
+export const networkName = (url: string, embedded: boolean): string =>
+  embedded ? `the embedded Stellar devnet (Horizon API at ${url})` : `the Stellar network (Horizon at ${url})`;
+
+async function pingHorizon(url: string, embedded: boolean): Promise<void> {
+  const down = (why: string, cause?: unknown) => new Unavailable('ledger', `${networkName(url, embedded)} does not answer: ${why}`, 5, { cause });
+  let res: Response;
+  try {
+    res = await fetch(`${url}/`, { signal: AbortSignal.timeout(PING_TIMEOUT_MS) });
+  } catch (err) {
+    throw down((err as Error).name === 'TimeoutError' ? `no answer within ${PING_TIMEOUT_MS} ms` : reasonOf(err), err);
+  }
+  await res.body?.cancel();
+  if (!res.ok) throw down(`it answered HTTP ${res.status}`);
 }
 
 export async function openStellarNetwork(stellar: Config['stellar'], dataDir: string): Promise<StellarNetwork> {
@@ -32,7 +47,7 @@ export async function openStellarNetwork(stellar: Config['stellar'], dataDir: st
       networkPassphrase: stellar.networkPassphrase,
       embedded: false,
       describe: `Horizon at ${stellar.horizonUrl} ("${stellar.networkPassphrase}")`,
-      ping: () => pingHorizon(stellar.horizonUrl),
+      ping: () => pingHorizon(stellar.horizonUrl, false),
       close: async () => {},
     };
   }
@@ -47,7 +62,7 @@ export async function openStellarNetwork(stellar: Config['stellar'], dataDir: st
     embedded: true,
     describe: `embedded devnet, Horizon API at ${running.url} ("${running.devnet.passphrase}", ` +
       `ledgers ${stellar.close === 'instant' ? 'close on every submission' : `close every ${stellar.close} ms`})`,
-    ping: () => pingHorizon(running.url),
+    ping: () => pingHorizon(running.url, true),
     close: () => running.close(),
   };
 }

@@ -10,6 +10,7 @@
 import { Database, Trx } from '../../db/database';
 import { acrossCommunities, byCommunity, groupCommit } from '../../db/group-commit';
 import { Logger } from '../../logger';
+import { isUnavailable } from '../../unavailable';
 import { Delivery } from './model';
 
 export type DeliveryOutcome =
@@ -285,7 +286,9 @@ export function createDeliveryService(deps: { db: Database; logger: Logger }, op
           try {
             await service.runDue();
           } catch (err) {
-            logger.error({ err }, 'delivery pass failed');
+            // The database unreachable: nothing is lost (the outbox is in it), the next pass tries again.
+            if (isUnavailable(err)) logger.warn({ reason: err.message }, 'delivery pass skipped: the database is unavailable');
+            else logger.error({ err }, 'delivery pass failed');
           }
           if (stopped) break;
           await new Promise<void>((r) => {

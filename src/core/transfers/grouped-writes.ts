@@ -19,6 +19,7 @@ import { Database } from '../../db/database';
 import { Delivery } from '../deliveries/model';
 import { deliveryFromJson } from '../deliveries/service';
 import { Transfer, TransferState } from './model';
+import { isUnavailable } from '../../unavailable';
 
 /** The fields a grouped write may set. */
 export type TransferPatch = Partial<Pick<Transfer, 'state' | 'ledgerHash' | 'sendMax' | 'sourceAmount' | 'path'>>;
@@ -192,8 +193,9 @@ export function createGroupedWriter(db: Database): GroupedWriter {
       }
     } catch (err) {
       // The group's one transaction was undone whole: written again one by one, so only
-      // the request the database refuses fails, not the others that came with it.
-      if (batch.length === 1) batch[0].done(err as Error);
+      // the request the database refuses fails, not the others that came with it. An
+      // outage (the database already retried it) is everyone's: all are told at once.
+      if (batch.length === 1 || isUnavailable(err)) for (const b of batch) b.done(err as Error);
       else for (const b of batch) await insertGroup([b]);
     }
   };

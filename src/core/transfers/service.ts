@@ -76,7 +76,8 @@ export interface TransferService {
   /**
    * Create (or find, by idempotency key) and settle a transfer. Resolves with the
    * transfer in its state: `settled`, `rejected` (errorCode says why), or still
-   * `new`/`submitted` if the ledger could not be reached (it is retried by resume()).
+   * `new`/`submitted` if the ledger could not be reached or did not answer within
+   * `waitMs` (it goes on, and is retried by resume()).
    */
   settle(req: TransferRequest): Promise<Transfer | TransferError>;
   /**
@@ -99,6 +100,18 @@ export interface TransferService {
   findByKey(communityId: string, idempotencyKey: string): Promise<Transfer | null>;
   /** Finish every unfinished transfer (at start, and periodically). */
   resume(): Promise<number>;
+}
+
+/** The task's result if it ends within `ms` (always, without a bound), else null. */
+async function within<T>(task: Promise<T>, ms: number | undefined): Promise<T | null> {
+  if (ms === undefined) return task;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), ms); });
+  try {
+    return await Promise.race([task, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** What the database would refuse in a request's texts, found before it joins a group of writes. */
@@ -126,6 +139,12 @@ export function createTransferService(deps: {
   onDeliveryReady?: (d: Delivery) => void;
   /** Ask the payee's server, through its protocol, to pay a disputed transfer back (true once asked). */
   reclaim?: (d: Disputed) => Promise<boolean>;
+  /**
+   * Longest a settle() waits for the ledger (TRANSFER_WAIT_MS); then it answers with the
+   * transfer as it is, still `new` or `submitted`, and the payment goes on. Unset: wait
+   * for the end.
+   */
+  waitMs?: number;
 }): TransferService {
   const { db, ledger, keyring, creditLines, rebalancer, logger } = deps;
 
@@ -351,9 +370,21 @@ export function createTransferService(deps: {
       if (!t) return TransferError.IdempotencyConflict; // the key belongs to another community's transfer
       if (t.requestHash !== hash) return TransferError.IdempotencyConflict;
       if (FINAL_STATES.includes(t.state)) return t;
-      const done = await run(t, { payer: req.payer, payee: req.payee });
-      if (delivery && done.state === 'settled') deps.onDeliveryReady?.(delivery);
-      return done;
+      const task = run(t, { payer: req.payer, payee: req.payee });
+      const ready = (done: Transfer) => {
+        if (delivery && done.state === 'settled') deps.onDeliveryReady?.(delivery);
+      };
+      const done = await within(task, deps.waitMs);
+      if (done) {
+        ready(done);
+        return done;
+      }
+      // The ledger is slow or down. The transfer is durable and its task goes on: a repeat
+      // of the request joins that task, resume() finishes it after a restart, and it is
+      // never paid twice (its key, its recorded envelope). The caller learns it is not final.
+      task.then(ready, () => {});
+      logger.warn({ transfer: t.id, waitMs: deps.waitMs }, 'transfer not final within TRANSFER_WAIT_MS: answered as still settling, it goes on');
+      return (await service.get(t.communityId, t.id)) ?? t;
     },
 
     async record(req) {

@@ -11,7 +11,8 @@ import { Redacted } from '../../vault/redacted';
 import * as currency from './currency';
 import { HubKeyStore, ensureHubAccounts } from './hub-accounts';
 import * as payments from './payments';
-import { Submitter } from './submitter';
+import { Submitter, Waiting } from './submitter';
+import { Unavailable, reasonOf } from '../../unavailable';
 import { paymentsIn } from './transaction-payments';
 
 export interface StellarLedgerOptions {
@@ -22,13 +23,52 @@ export interface StellarLedgerOptions {
   hubKeys: HubKeyStore;
   channels: number;
   logger: Logger;
+  /** How outages name the network ("the Stellar network (Horizon at URL)"). */
+  name?: string;
 }
 
 export interface StellarLedger extends Ledger {
   readonly sponsor: string;
   /** Jobs waiting for a channel. */
   backlog(): number;
+  /** Submissions not answered yet, and the age of the oldest (a network that stopped answering). */
+  waiting(): Waiting;
 }
+
+/**
+ * Horizon not reached or not answering (no HTTP answer, or a gateway's 502/503/504):
+ * an outage, not a refusal. The SDK keeps only the message of a network error.
+ */
+export function horizonDown(err: unknown): boolean {
+  const e = err as { message?: unknown; response?: { status?: unknown } };
+  if (e?.response && [502, 503, 504].includes(Number(e.response.status))) return true;
+  const m = typeof e?.message === 'string' ? e.message : '';
+  return /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE)\b|socket hang up|timeout of \d+ms exceeded|network error|fetch failed/i.test(m);
+}
+
+/**
+ * The adapter's reads and writes, with Horizon's outages as Unavailable (503 at the
+ * edge, naming the network) instead of whatever the SDK threw.
+ */
+function answeringOutages(ledger: StellarLedger, name: string): StellarLedger {
+  const wrapped: Record<string, unknown> = { ...ledger };
+  for (const [key, f] of Object.entries(ledger)) {
+    if (typeof f !== 'function' || SYNC.has(key)) continue;
+    wrapped[key] = async (...args: unknown[]) => {
+      try {
+        return await (f as (...a: unknown[]) => Promise<unknown>)(...args);
+      } catch (err) {
+        if (!horizonDown(err)) throw err;
+        throw new Unavailable('ledger', `${name} does not answer: ${reasonOf(err)}`, 5, { cause: err });
+      }
+    };
+  }
+  return wrapped as unknown as StellarLedger;
+}
+/** Longest a read from Horizon (accounts, paths, transactions) may take; submissions have their own (horizon-post.ts). */
+const HORIZON_READ_TIMEOUT_MS = 20_000;
+
+const SYNC = new Set(['newKey', 'quoteRoute', 'pathIssuers', 'backlog', 'waiting', 'close']);
 
 async function findTransaction(server: Horizon.Server, hash: string): Promise<{ successful: boolean; ledger: number; resultXdr: string; envelopeXdr: string } | null> {
   try {
@@ -42,6 +82,9 @@ async function findTransaction(server: Horizon.Server, hash: string): Promise<{ 
 
 export async function createStellarLedger(opts: StellarLedgerOptions): Promise<StellarLedger> {
   const server = new Horizon.Server(opts.horizonUrl, { allowHttp: opts.horizonUrl.startsWith('http://') });
+  // The SDK waits for ever by default: a network that accepts connections and never
+  // answers would hold every read, and the submission engine's look-ups with them.
+  (server.httpClient as unknown as { defaults: { timeout?: number } }).defaults.timeout = HORIZON_READ_TIMEOUT_MS;
   const hub = await ensureHubAccounts({
     server, passphrase: opts.passphrase, friendbotUrl: opts.friendbotUrl, store: opts.hubKeys,
     channelCount: opts.channels, logger: opts.logger,
@@ -56,9 +99,10 @@ export async function createStellarLedger(opts: StellarLedgerOptions): Promise<S
   });
   const deps: currency.CurrencyDeps = { server, sponsor: hub.sponsor, submit: (job) => submitter.submit(job) };
 
-  return {
+  return answeringOutages({
     sponsor: hub.sponsor.publicKey(),
     backlog: () => submitter.backlog,
+    waiting: () => submitter.waiting(),
     newKey() {
       const kp = Keypair.random();
       return { publicKey: kp.publicKey(), secret: new Redacted(kp.secret()) };
@@ -115,5 +159,5 @@ export async function createStellarLedger(opts: StellarLedgerOptions): Promise<S
       }
     },
     close: () => submitter.close(),
-  };
+  }, opts.name ?? `the Stellar network (Horizon at ${opts.horizonUrl})`);
 }

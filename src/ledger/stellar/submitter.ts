@@ -53,6 +53,12 @@ interface Pending {
   resolve(o: JobOutcome): void;
 }
 
+/** Jobs not answered yet (queued or in flight), and how long the oldest has waited. */
+export interface Waiting {
+  jobs: number;
+  oldestMs: number;
+}
+
 interface Channel {
   keypair: Keypair;
   /** Last sequence number used; null until loaded from the network. */
@@ -108,6 +114,8 @@ export function operationResults(resultXdr: string): xdr.OperationResult[] {
 
 export class Submitter {
   private queues: Record<Lane, Pending[]> = { payment: [], maintenance: [] };
+  /** Every job submitted and not yet answered, with when: in submission order, so the first is the oldest. */
+  private readonly open = new Map<object, number>();
   private wake: (() => void) | null = null;
   private closed = false;
   private workers: Promise<void>[];
@@ -133,10 +141,22 @@ export class Submitter {
     if (this.closed) return Promise.reject(new Error('submitter closed'));
     if (job.ops.length > MAX_OPS) throw new Error(`a job has at most ${MAX_OPS} operations`);
     const lane: Lane = job.maintenance && this.opts.maintenanceChannel ? 'maintenance' : 'payment';
+    const token = {};
+    this.open.set(token, Date.now());
     return new Promise((resolve) => {
-      this.queues[lane].push({ job, lane, resolve });
+      this.queues[lane].push({ job, lane, resolve: (o) => { this.open.delete(token); resolve(o); } });
       this.notify();
     });
+  }
+
+  /**
+   * What is waiting for the ledger's answer. A network that stops answering shows here
+   * first: submissions keep being looked up until it answers (never paid twice), so the
+   * oldest one grows old.
+   */
+  waiting(): Waiting {
+    const first = this.open.values().next();
+    return { jobs: this.open.size, oldestMs: first.done ? 0 : Date.now() - first.value };
   }
 
   /** Jobs waiting for a channel (a backlog when > 0). */
