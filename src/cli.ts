@@ -12,7 +12,12 @@ import { governanceGroups, governanceUsage, runGovernanceCli } from './governanc
 // hub over HTTP, load none of it and answer in a fraction of the time. require() rather
 // than import(): the sources run as CommonJS under tsx, which leaves import() to Node.
 const app = () => require('./app') as typeof import('./app');
-const logger = () => require('./logger') as typeof import('./logger');
+
+/** The hub's logs: readable lines on a terminal, JSON lines to anything else (a file, a pipe, a log collector). */
+function hubLogger(cfg: Config) {
+  const { createLogger, prettyDestination } = require('./logger') as typeof import('./logger');
+  return createLogger(cfg.logLevel, process.stdout.isTTY ? prettyDestination() : undefined);
+}
 
 const USAGE = `usage: intertrade <command>
 
@@ -40,7 +45,7 @@ async function start(args: string[]): Promise<void> {
   const unknown = args.filter((a) => a !== '--demo');
   if (unknown.length > 0) throw new UsageError(`unknown option ${unknown[0]} for start (only --demo)`);
   const cfg = config();
-  const hub = await app().startHub(cfg);
+  const hub = await app().startHub(cfg, { logger: hubLogger(cfg) });
   const out = process.stdout;
   out.write(`Intertrade hub listening on ${hub.url} (public URL ${cfg.publicUrl})\n`);
   out.write(`  database: ${hub.db.describe}\n`);
@@ -92,7 +97,7 @@ async function rotateMaster(): Promise<void> {
   const { masterKeyFile, nextMasterKeyFile, readKeyFile, writeKeyFile } = require('./vault/master-key') as typeof import('./vault/master-key');
   const { rotateMasterKey } = require('./vault/rotation') as typeof import('./vault/rotation');
   const cfg = config();
-  const storage = await app().openStorage(cfg, logger().createLogger(cfg.logLevel), { attach: true });
+  const storage = await app().openStorage(cfg, hubLogger(cfg), { attach: true });
   try {
     let newKey = cfg.newMasterKey;
     const pending = nextMasterKeyFile(cfg.dataDir);
@@ -123,7 +128,7 @@ async function rotateCommunity(code: string | undefined): Promise<void> {
   const { rotateCommunityKey } = require('./vault/rotation') as typeof import('./vault/rotation');
   const { Community } = require('./core/communities/model') as typeof import('./core/communities/model');
   const cfg = config();
-  const storage = await app().openStorage(cfg, logger().createLogger(cfg.logLevel), { attach: true });
+  const storage = await app().openStorage(cfg, hubLogger(cfg), { attach: true });
   try {
     const community = await storage.db.hub(async (trx) => Community.query(trx).findOne({ code }));
     if (!community) throw new UsageError(`no community with code ${code}`);
