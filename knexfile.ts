@@ -1,7 +1,8 @@
 /**
  * For operators who drive migrations with the knex CLI against a PostgreSQL server
- * (`npx knex --knexfile knexfile.ts migrate:latest`). The hub itself migrates at start
- * and with `npm run migrate`, which also covers the embedded database.
+ * (`NODE_OPTIONS='--require tsx/cjs' npx knex --knexfile knexfile.ts migrate:latest`:
+ * the knex command reads TypeScript through tsx). The hub itself migrates at start and
+ * with `npm run migrate`, which also covers the embedded database.
  */
 import { loadConfig } from './src/config';
 import { knexConfig } from './src/db/database';

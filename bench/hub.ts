@@ -186,7 +186,7 @@ async function backlog(core: HubCore, w: World, server: Horizon.Server, channels
 }
 
 async function main(): Promise<void> {
-  // BENCH_ONLY=cxp|komunitin runs only that protocol's part (bench/protocols.ts).
+  // BENCH_ONLY=cxp|komunitin|startup runs only that part (bench/protocols.ts, bench/startup.ts).
   if (process.env.BENCH_ONLY && process.env.BENCH_ONLY !== 'hub') return;
   const t0 = performance.now();
   const work = tempDir('intertrade-bench-');

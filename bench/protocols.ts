@@ -1,14 +1,14 @@
 /**
  * npm run bench, second half — the protocols end to end over HTTP: CXP try transactions
  * (Hawk, validation, database, devnet, relay to a local exchange) and hub-to-hub
- * Komunitin external transfers. `BENCH_ONLY=hub|cxp|komunitin` runs one part of `npm run bench`.
+ * Komunitin external transfers. `BENCH_ONLY=hub|cxp|komunitin|startup` runs one part of `npm run bench`.
  */
 import { benchCxp } from './cxp';
 import { benchKomunitin } from './komunitin';
 
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY;
-  if (only === 'hub') return;
+  if (only === 'hub' || only === 'startup') return;
   if (!only || only === 'cxp') await benchCxp();
   if (!only || only === 'komunitin') await benchKomunitin();
 }

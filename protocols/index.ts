@@ -6,10 +6,15 @@
  *
  * Order is the order of the governance document's paths and schemas and of the CLI's
  * usage; wire paths never overlap, so routing does not depend on it.
+ *
+ * Every `intertrade` command reads this list (its usage, the protocols' commands), so an
+ * entry is a protocol's declaration alone (its plugin.ts, or an index.ts that only
+ * declares): the wire side, with the database, the ledger and koa behind it, is loaded
+ * by `start`, when a hub starts.
  */
 import { ProtocolPlugin } from '../src/protocol';
-import { komunitin } from './komunitin';
-import { cxp } from './cxp';
+import { komunitin } from './komunitin/plugin';
+import { cxp } from './cxp/plugin';
 import { clearingCentral } from './clearing-central';
 
 export const PROTOCOLS: readonly ProtocolPlugin[] = [

@@ -2,8 +2,8 @@
  * `npm run lint:imports`: the house rules of the layout, checked on the import graph
  * (madge resolves every import to a file, as tsc does):
  *
- * - nothing under src/ imports a protocol, except the composition root (src/app.ts),
- *   and it only the one list, protocols/index.ts;
+ * - nothing under src/ imports a protocol, except src/plugins.ts, and it only the one
+ *   list, protocols/index.ts (the composition root and the CLI read the list there);
  * - a protocol reaches the core only through its front door (src/core/index.ts) and the
  *   shared kernels (config, logger, http, db, governance, the plug-in interface), never
  *   a file inside src/core, src/ledger, src/vault…; nor another protocol's folder;
@@ -43,7 +43,7 @@ export function check(graph: Record<string, string[]>, entries = devnetEntries()
     for (const to of deps) {
       const fail = (rule: string) => broken.push({ from, to, rule });
       if (from.startsWith('src/') && to.startsWith('protocols/')) {
-        if (!(from === 'src/app.ts' && to === 'protocols/index.ts')) fail('src/ imports no protocol (only src/app.ts, the list in protocols/index.ts)');
+        if (!(from === 'src/plugins.ts' && to === 'protocols/index.ts')) fail('src/ imports no protocol (only src/plugins.ts, the list in protocols/index.ts)');
       }
       if (from.startsWith('protocols/') && from !== 'protocols/index.ts') {
         const own = from.split('/')[1];

@@ -34,21 +34,8 @@ import { createFigures } from './core/figures';
 import { Reconciler } from './core/reconcile';
 import { Authenticator, governanceAuth } from './governance/auth';
 import { GovernancePlugins, governanceRouter } from './governance/routes';
-import { governanceCommands } from './governance/cli';
-import { CliCommands, Schema } from './governance';
-import { governanceSchemas } from './governance/schemas';
 import { Protocol } from './protocol';
-import { PROTOCOLS } from '../protocols';
-
-/** The community kinds the protocols serve through a mirror currency (`cxp`, …). */
-const MIRROR_KINDS: readonly string[] = PROTOCOLS.flatMap((p) => p.mirrorKinds ?? []);
-const PROTOCOL_SCHEMAS: Schema<unknown>[] = PROTOCOLS.flatMap((p) => p.governanceSchemas ?? []);
-
-/** The `intertrade` governance commands: the hub's own, then each protocol's. */
-export const cliCommands = (): CliCommands[] => [governanceCommands(MIRROR_KINDS), ...PROTOCOLS.flatMap((p) => (p.cli ? [p.cli] : []))];
-
-/** Every named schema of the governance API, the protocols' included, as the OpenAPI document lists them. */
-export const allGovernanceSchemas = (): Schema<unknown>[] => governanceSchemas({ mirrorKinds: MIRROR_KINDS, protocols: PROTOCOL_SCHEMAS });
+import { MIRROR_KINDS, PROTOCOLS, PROTOCOL_SCHEMAS } from './plugins';
 
 export type { Core };
 

@@ -3,17 +3,21 @@
  * operator's admin commands, the standalone devnet).
  */
 import fs from 'node:fs';
-import { runDevnet } from '@intertrade/devnet';
 import { Config, ConfigError, loadClientConfig, loadConfig } from './config';
-import { createLogger } from './logger';
-import { cliCommands, openStorage, startHub } from './app';
-import { openDatabase } from './db/database';
-import { randomKey } from './vault/crypto';
-import { masterKeyFile, nextMasterKeyFile, readKeyFile, writeKeyFile } from './vault/master-key';
-import { rotateCommunityKey, rotateMasterKey } from './vault/rotation';
-import { Community } from './core/communities/model';
-import { seedDemo } from './demo';
+import { cliCommands } from './plugins';
 import { governanceGroups, governanceUsage, runGovernanceCli } from './governance/cli';
+
+// The rest of the hub (database, ledger, HTTP server, vault, devnet) is loaded by the
+// command that needs it: the usage and the governance commands, clients of the running
+// hub over HTTP, load none of it and answer in a fraction of the time. require() rather
+// than import(): the sources run as CommonJS under tsx, which leaves import() to Node.
+const app = () => require('./app') as typeof import('./app');
+
+/** The hub's logs: readable lines on a terminal, JSON lines to anything else (a file, a pipe, a log collector). */
+function hubLogger(cfg: Config) {
+  const { createLogger, prettyDestination } = require('./logger') as typeof import('./logger');
+  return createLogger(cfg.logLevel, process.stdout.isTTY ? prettyDestination() : undefined);
+}
 
 const USAGE = `usage: intertrade <command>
 
@@ -41,7 +45,7 @@ async function start(args: string[]): Promise<void> {
   const unknown = args.filter((a) => a !== '--demo');
   if (unknown.length > 0) throw new UsageError(`unknown option ${unknown[0]} for start (only --demo)`);
   const cfg = config();
-  const hub = await startHub(cfg);
+  const hub = await app().startHub(cfg, { logger: hubLogger(cfg) });
   const out = process.stdout;
   out.write(`Intertrade hub listening on ${hub.url} (public URL ${cfg.publicUrl})\n`);
   out.write(`  database: ${hub.db.describe}\n`);
@@ -50,6 +54,7 @@ async function start(args: string[]): Promise<void> {
   out.write(`  governance: ${hub.governance.enabled ? `API at ${hub.url}/governance/v1, ` : ''}${hub.governance.describe}\n`);
   if (demo) {
     out.write('Seeding the demo network (three communities, credit lines, a few payments)…\n');
+    const { seedDemo } = require('./demo') as typeof import('./demo');
     const seeded = await seedDemo(hub, (line) => out.write(`${line}\n`));
     out.write(seeded
       ? 'Demo ready. Try: npx intertrade community list; npx intertrade transfer GRN1/GRN10002 RED1/RED10002 10\n'
@@ -77,6 +82,7 @@ async function start(args: string[]): Promise<void> {
 
 async function migrate(): Promise<void> {
   const cfg = config();
+  const { openDatabase } = require('./db/database') as typeof import('./db/database');
   const db = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
   try {
     const applied = await db.migrate();
@@ -87,9 +93,11 @@ async function migrate(): Promise<void> {
 }
 
 async function rotateMaster(): Promise<void> {
+  const { randomKey } = require('./vault/crypto') as typeof import('./vault/crypto');
+  const { masterKeyFile, nextMasterKeyFile, readKeyFile, writeKeyFile } = require('./vault/master-key') as typeof import('./vault/master-key');
+  const { rotateMasterKey } = require('./vault/rotation') as typeof import('./vault/rotation');
   const cfg = config();
-  const logger = createLogger(cfg.logLevel);
-  const storage = await openStorage(cfg, logger, { attach: true });
+  const storage = await app().openStorage(cfg, hubLogger(cfg), { attach: true });
   try {
     let newKey = cfg.newMasterKey;
     const pending = nextMasterKeyFile(cfg.dataDir);
@@ -117,9 +125,10 @@ async function rotateMaster(): Promise<void> {
 
 async function rotateCommunity(code: string | undefined): Promise<void> {
   if (!code) throw new UsageError('usage: intertrade keys rotate-community <CODE>');
+  const { rotateCommunityKey } = require('./vault/rotation') as typeof import('./vault/rotation');
+  const { Community } = require('./core/communities/model') as typeof import('./core/communities/model');
   const cfg = config();
-  const logger = createLogger(cfg.logLevel);
-  const storage = await openStorage(cfg, logger, { attach: true });
+  const storage = await app().openStorage(cfg, hubLogger(cfg), { attach: true });
   try {
     const community = await storage.db.hub(async (trx) => Community.query(trx).findOne({ code }));
     if (!community) throw new UsageError(`no community with code ${code}`);
@@ -140,7 +149,7 @@ export async function run(argv: string[]): Promise<void> {
       if (rest[0] === 'rotate-community') return rotateCommunity(rest[1]);
       throw new UsageError(USAGE);
     case 'devnet':
-      return runDevnet(rest, { command: 'intertrade devnet' });
+      return (require('@intertrade/devnet') as typeof import('@intertrade/devnet')).runDevnet(rest, { command: 'intertrade devnet' });
     case 'help': case '--help': case '-h':
       process.stdout.write(`${USAGE}\n`);
       return;

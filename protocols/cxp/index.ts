@@ -3,13 +3,12 @@
  * legacy variant. The hub is the circle's clearing server: each member exchange is a
  * `cxp` community; its payments are core transfers, relayed to the receiving exchange
  * through the outbox (`cxp.relay`), also when they come from another protocol (onward).
+ * This is how a hub starts it; what it declares is in plugin.ts, which loads this file.
  */
 import Router from '@koa/router';
 import { HttpState } from '../../src/http/server';
-import { Protocol, ProtocolDeps, ProtocolPlugin } from '../../src/protocol';
-import { cxpCli } from './cli';
+import { Protocol, ProtocolDeps } from '../../src/protocol';
 import { cxpOperations } from './governance';
-import * as G from './schemas/governance';
 import { RELAY_KIND, createRelayClient, relayTarget } from './client';
 import { LEGACY_PREFIX, failure as legacyFailure, legacyRouter, reply as legacyReply } from './legacy';
 import { CxpFailure, tooLarge, typeError, unavailable } from './errors';
@@ -22,7 +21,7 @@ import { decimalText, localToHour } from './translate';
 /** How long one relay may take, connection to last byte. */
 const RELAY_TIMEOUT_MS = 5000;
 
-function start(deps: ProtocolDeps): Protocol {
+export function start(deps: ProtocolDeps): Protocol {
   const store = createExchangeStore(deps);
   const relay = createRelayClient({ store, timeoutMs: RELAY_TIMEOUT_MS });
   const service = createCxpService({ ...deps, store, relay });
@@ -66,11 +65,3 @@ function start(deps: ProtocolDeps): Protocol {
     },
   };
 }
-
-export const cxp: ProtocolPlugin = {
-  name: 'cxp',
-  mirrorKinds: ['cxp'],
-  governanceSchemas: [G.ApproveExchange, G.SetTicks, G.SetLegacy, G.Exchange, G.ExchangeList, G.ExchangeCredentials, G.BalanceMismatch, G.BalanceMismatchList],
-  cli: cxpCli,
-  start,
-};

@@ -2,12 +2,11 @@
  * The Komunitin protocol (account URIs and external transfers with peer servers):
  * builds the peer directory, the transfer store and the service, registers the
  * outbox handlers that notify peers and that record refused notifies' payments from
- * the ledger, and returns the routes. See
- * docs/protocols/komunitin.md.
+ * the ledger, and returns the routes (what it declares is in plugin.ts, which loads this
+ * file when a hub starts). See docs/protocols/komunitin.md.
  */
-import { Protocol, ProtocolDeps, ProtocolPlugin } from '../../src/protocol';
+import { Protocol, ProtocolDeps } from '../../src/protocol';
 import { komunitinOperations } from './governance';
-import * as G from './schemas/governance';
 import { createOutbound } from './client';
 import { JustSettled, deliveryHandlers } from './notify';
 import { komunitinPayees } from './payees';
@@ -23,7 +22,7 @@ import { NOTIFY, UPDATE, createKomunitinService } from './service';
 /** A community's Komunitin resources: /{CODE}/currency, /{CODE}/accounts/…, /{CODE}/transfers/…. */
 const KOMUNITIN_PATH = /^\/[A-Z0-9]{4}\/(currency|accounts|transfers)(\/|$)/;
 
-function start(deps: ProtocolDeps): Protocol {
+export function start(deps: ProtocolDeps): Protocol {
   const outbound = createOutbound(deps.config.komunitin);
   const peers = createPeerDirectory({
     db: deps.db, communities: deps.communities, accounts: deps.accounts, outbound, ttlMs: deps.config.komunitin.cacheTtlMs, actor: 'komunitin',
@@ -58,12 +57,3 @@ function start(deps: ProtocolDeps): Protocol {
     },
   };
 }
-
-export const komunitin: ProtocolPlugin = {
-  name: 'komunitin',
-  governanceSchemas: [
-    G.RegisterKomunitinPeer, G.KomunitinPeer, G.CreateKomunitinTransfer, G.KomunitinTransfer, G.KomunitinTransferList,
-    G.KomunitinRequestQuery, G.KomunitinPolicy,
-  ],
-  start,
-};

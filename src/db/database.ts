@@ -4,6 +4,7 @@
  * work runs in one transaction, as APP_ROLE, scoped to a community or to the hub.
  * The raw owner connection is only for migrations and administrative commands.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import { COMMUNITY_SETTING, scopeStatement } from './rls';
@@ -67,7 +68,22 @@ const ACQUIRE_TIMEOUT_MS = 10_000;
 /** Readiness asks the database within this. */
 const PING_TIMEOUT_MS = 2000;
 
-export const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
+
+/**
+ * The migrations: migrations/*.ts under tsx, or their compiled copies when this file is
+ * part of the build (dist/cli.js beside dist/migrations/*.js, see scripts/build.ts).
+ * Either way each is named after its source file, as knex_migrations has always
+ * recorded it (`20261121000000_foundation.ts`): a database migrated by one is up to
+ * date for the other.
+ */
+const COMPILED = path.extname(__filename) === '.js';
+export const MIGRATIONS_DIR = COMPILED ? path.join(__dirname, 'migrations') : path.resolve(__dirname, '../../migrations');
+const migrationSource: Knex.MigrationSource<string> = {
+  // Sorted by name, as knex's own directory source does.
+  getMigrations: async () => (await fs.promises.readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith(COMPILED ? '.js' : '.ts')).sort(),
+  getMigrationName: (file) => `${path.basename(file, path.extname(file))}.ts`,
+  getMigration: async (file) => require(path.join(MIGRATIONS_DIR, file)) as Knex.Migration,
+};
 
 /** Switch the community of an open APP_ROLE transaction (registry work that creates a tenant). */
 export async function enterCommunity(trx: Trx, communityId: string): Promise<void> {
@@ -84,7 +100,7 @@ export function knexConfig(connection: Knex.Config['connection']): Knex.Config {
     // connection it could not open; those are retried and counted here (outages()) and
     // reach the logs as the request's 503. Any other warning goes where knex sends it.
     log: { warn: (m: unknown) => { if (!/^(Connection Error|Acquire connection error)/.test(String(m))) console.warn(m); } },
-    migrations: { directory: MIGRATIONS_DIR, loadExtensions: ['.ts'], tableName: 'knex_migrations' },
+    migrations: { migrationSource, tableName: 'knex_migrations' },
   };
 }
 

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { Hub, allGovernanceSchemas, startHub } from '../../src/app';
+import { Hub, startHub } from '../../src/app';
+import { allGovernanceSchemas } from '../../src/plugins';
 import { isAmountError, parseAmount } from '../../src/core/amounts';
 import { TestDatabase, createTestDatabase, testConfig } from '../helpers/db';
 

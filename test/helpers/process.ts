@@ -70,3 +70,35 @@ export function runIntertrade(args: string[], env: Record<string, string>): Runn
     },
   };
 }
+
+/** Packages whose loading makes a start slow: the database, the ledger, the HTTP server, the logs. */
+export const HUB_PACKAGES = ['knex', 'objection', 'pg', '@electric-sql/pglite', '@stellar/stellar-sdk', 'koa', '@koa/router', 'prom-client', 'pino', 'hawk', 'jose'];
+
+/**
+ * Runs `intertrade <args>` in a child (the sources through tsx, or a compiled cli.js) and
+ * answers which packages it loaded (bare require() names) besides its output.
+ */
+export function packagesLoaded(args: string[], opts: { cli?: string; env?: Record<string, string> } = {}): Promise<{ code: number | null; output: string; loaded: string[] }> {
+  const root = path.resolve(__dirname, '../..');
+  const cli = opts.cli ?? path.join(root, 'src/cli.ts');
+  const probe = `
+    const M = require('node:module');
+    const seen = new Set();
+    const req = M.prototype.require;
+    M.prototype.require = function (id) { if (!/^(node:|\\.|\\/)/.test(id)) seen.add(id); return req.apply(this, arguments); };
+    process.on('exit', () => process.stderr.write('\\nLOADED ' + JSON.stringify([...seen]) + '\\n'));
+    ${opts.cli ? '' : "require('tsx/cjs');"}
+    require(${JSON.stringify(cli)}).main(${JSON.stringify(args)});`;
+  const child = spawn(process.execPath, ['-e', probe], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  return new Promise((resolve) => child.on('close', (code) => {
+    const m = out.match(/\nLOADED (.*)\n$/);
+    resolve({ code, output: m ? out.slice(0, m.index) : out, loaded: m ? (JSON.parse(m[1]) as string[]) : [] });
+  }));
+}

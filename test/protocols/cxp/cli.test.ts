@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cliCommands } from '../../../src/app';
+import { cliCommands } from '../../../src/plugins';
 import { loadClientConfig } from '../../../src/config';
 import { runGovernanceCli } from '../../../src/governance/cli';
 import { TestHub, startGovernanceHub, token } from '../../governance/api';
