@@ -1,13 +1,46 @@
 /**
- * Clearing Central (clearingcentral.net), through which CES exchanges intertrade. For
- * now it declares the `ces` community kind only: a CES exchange can be admitted as a
- * mirror community (mirror currency, import-export account) and given credit lines,
- * but no Clearing Central request reaches it yet, so it starts nothing. The wire
- * protocol (txinput.php, data_url forwards) is to be built in this folder.
+ * Clearing Central (clearingcentral.net), through which CES exchanges intertrade. The
+ * hub is an exchange (or several) registered there: each connected community has a
+ * NID, a password and a data_url at Clearing Central; the CES exchanges behind it are
+ * `ces` mirror communities, admitted by the governing body, with credit lines like any
+ * other community. A bill a CES member sends a member here arrives at the data_url and
+ * becomes one core transfer, buyer → … → the exchange's import-export account.
+ * Wire facts: docs/protocols/clearing-central.md.
  */
-import { ProtocolPlugin } from '../../src/protocol';
+import Router from '@koa/router';
+import { HttpState } from '../../src/http/server';
+import { Protocol, ProtocolDeps, ProtocolPlugin } from '../../src/protocol';
+import { ccCli } from './cli';
+import { Code } from './errors';
+import { ccOperations } from './governance';
+import { createIncomingService } from './incoming';
+import { PREFIX, ccRouter, failureReply } from './routes';
+import * as G from './schemas/governance';
+import { createCcStore } from './store';
+
+function start(deps: ProtocolDeps): Protocol {
+  const store = createCcStore(deps);
+  const incoming = createIncomingService({ ...deps, store });
+  const wire = ccRouter({ incoming, store, communities: deps.communities, bodyLimit: deps.config.bodyLimit });
+  const router = new Router<HttpState>();
+  router.use(wire.routes(), wire.allowedMethods());
+  return {
+    router,
+    governance: ccOperations({ ...deps, store }),
+    paths: {
+      owns: (path) => path === PREFIX || path.startsWith(`${PREFIX}/`),
+      // Forwards are parsed here into a flat map: the shared parser would nest `a[b]=` keys.
+      readsRawBody: () => true,
+      // Whatever the shared edge refuses (NUL in the query, a body too large) is faulty data; a bug is 9.
+      answerError: (ctx, e) => failureReply(ctx, e.status < 500 ? Code.FaultyData : Code.ServerError),
+    },
+  };
+}
 
 export const clearingCentral: ProtocolPlugin = {
   name: 'clearing-central',
   mirrorKinds: ['ces'],
+  governanceSchemas: [G.Connect, G.SetAcceptBills, G.Connection, G.ConnectionList, G.Admit, G.CesExchange, G.CesExchangeList, G.PendingList],
+  cli: ccCli,
+  start,
 };

@@ -1,0 +1,71 @@
+import { Knex } from 'knex';
+import { grantApp, isolateByCommunity } from '../src/db/rls';
+
+/**
+ * Clearing Central: a hosted community's registration at a Clearing Central (its
+ * connection), the CES exchanges admitted behind it (each a `ces` mirror community),
+ * and the requests naming a CES exchange nobody admitted yet (pending admissions).
+ *
+ * A connection is the community's own row, isolated by community: a forwarded request
+ * names the community in its data_url path, so the row is read in that community's
+ * scope. It holds no secret: the password at Clearing Central and the data_url's
+ * secret path segment are sealed in the vault; only the segment's SHA-256 is here.
+ * The CES exchange registry is hub-wide, like `cxp_exchanges`: a request is matched to
+ * its exchange by NID before the exchange's community is known. Public data only.
+ */
+export async function up(knex: Knex): Promise<void> {
+  await knex.schema.createTable('cc_connections', (t) => {
+    t.uuid('community_id').primary().references('communities.id');
+    /** Clearing Central's base URL: the hub posts <base_url>/txinput.php. */
+    t.text('base_url').notNullable();
+    /** The NID Clearing Central gave this community (cen + 4 digits). */
+    t.text('nid').notNullable().unique();
+    /** Addresses (CIDR) Clearing Central forwards from. */
+    t.specificType('allowed_ips', 'text[]').notNullable();
+    /** SHA-256 (hex) of the data_url's secret path segment. */
+    t.text('path_hash').notNullable();
+    /** Bills forwarded by Clearing Central are paid at once (CES members expect it) or refused. */
+    t.boolean('accept_bills').notNullable().defaultTo(true);
+    t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+  });
+  await knex.raw(`alter table cc_connections add constraint cc_connections_nid check (nid ~ '^cen[0-9]{4}$')`);
+  await grantApp(knex, 'cc_connections', 'select, insert, update');
+  await isolateByCommunity(knex, 'cc_connections');
+
+  await knex.schema.createTable('cc_exchanges', (t) => {
+    t.uuid('community_id').primary().references('communities.id');
+    t.text('nid').notNullable().unique();
+    t.text('name').notNullable();
+    /** ISO 3166 alpha-2, as Clearing Central lists it. */
+    t.text('country').notNullable();
+    /** Units of its currency per hour, a decimal string; the community's rate is 1/conv_rate. */
+    t.text('conv_rate').notNullable();
+    t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+  });
+  await knex.raw(`alter table cc_exchanges add constraint cc_exchanges_nid check (nid ~ '^cen[0-9]{4}$')`);
+  await grantApp(knex, 'cc_exchanges', 'select, insert, update');
+
+  // A forwarded bill from a CES exchange nobody admitted: refused (4), and kept for the
+  // governing body of the community it was meant for, once per exchange.
+  await knex.schema.createTable('cc_pending_admissions', (t) => {
+    t.uuid('community_id').notNullable().references('communities.id');
+    t.text('nid').notNullable();
+    /** What the last request said about the exchange (seller_xname, seller_country). */
+    t.text('name').notNullable().defaultTo('');
+    t.text('country').notNullable().defaultTo('');
+    t.integer('requests').notNullable().defaultTo(1);
+    t.timestamp('first_seen_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.timestamp('last_seen_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.primary(['community_id', 'nid']);
+  });
+  await grantApp(knex, 'cc_pending_admissions', 'select, insert, update, delete');
+  await isolateByCommunity(knex, 'cc_pending_admissions');
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTable('cc_pending_admissions');
+  await knex.schema.dropTable('cc_exchanges');
+  await knex.schema.dropTable('cc_connections');
+}
