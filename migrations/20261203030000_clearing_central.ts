@@ -12,6 +12,9 @@ import { grantApp, isolateByCommunity } from '../src/db/rls';
  * secret path segment are sealed in the vault; only the segment's SHA-256 is here.
  * The CES exchange registry is hub-wide, like `cxp_exchanges`: a request is matched to
  * its exchange by NID before the exchange's community is known. Public data only.
+ * Bills a member here sends a CES member (`cc_bills`) are the seller community's rows:
+ * written before Clearing Central is asked, so an answer that is lost leaves a record
+ * that says so ("unknown at Clearing Central") for reconciliation to resolve.
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('cc_connections', (t) => {
@@ -62,9 +65,37 @@ export async function up(knex: Knex): Promise<void> {
   });
   await grantApp(knex, 'cc_pending_admissions', 'select, insert, update, delete');
   await isolateByCommunity(knex, 'cc_pending_admissions');
+
+  await knex.schema.createTable('cc_bills', (t) => {
+    t.uuid('community_id').notNullable().references('communities.id');
+    /** A fresh UUID per bill, never reused: Clearing Central keys everything on it. */
+    t.uuid('txid').notNullable().unique();
+    t.uuid('seller_account_id').notNullable();
+    /** The CES exchange billed (its mirror community pays the seller once accepted). */
+    t.uuid('buyer_community_id').notNullable().references('communities.id');
+    t.text('buyer_id').notNullable();
+    /** Seller units (stroops), as sent. */
+    t.bigInteger('amount').notNullable();
+    t.text('description').notNullable();
+    /** sending → paid | refused | unknown; accepted: Clearing Central said 1, the payment here is not settled yet. */
+    t.text('state').notNullable();
+    /** Clearing Central's last response code, when it gave one. */
+    t.integer('code');
+    t.text('message').notNullable().defaultTo('');
+    t.uuid('transfer_id');
+    t.integer('attempts').notNullable().defaultTo(0);
+    t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.primary(['community_id', 'txid']);
+  });
+  await knex.raw(`alter table cc_bills add constraint cc_bills_state check (state in ('sending', 'accepted', 'paid', 'refused', 'unknown'))`);
+  await knex.raw(`create index cc_bills_open on cc_bills (community_id, state) where state in ('sending', 'accepted', 'unknown')`);
+  await grantApp(knex, 'cc_bills', 'select, insert, update');
+  await isolateByCommunity(knex, 'cc_bills');
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTable('cc_bills');
   await knex.schema.dropTable('cc_pending_admissions');
   await knex.schema.dropTable('cc_exchanges');
   await knex.schema.dropTable('cc_connections');

@@ -6,13 +6,16 @@ import { CliCommands, Usage, command, parse, table } from '../../src/governance'
 
 interface ConnectionView { community: string; nid: string; baseUrl: string; ips: string[]; acceptBills: boolean; dataUrl: string }
 interface ExchangeView { code: string; nid: string; name: string; country: string; convRate: string; status: string; creditLimit: string; maxBalance: string }
+interface BillView { txid: string; seller: string; buyerNid: string; buyerId: string; amount: string; state: string; code: number | null; message: string }
 interface PendingView { community: string; nid: string; name: string; country: string; requests: number; lastSeenAt: string }
 
 export const ccCli: CliCommands = {
   usage: `  cc connect --community CODE --url URL --nid cenNNNN --password PW --ip IP[/BITS],…  [--refuse-bills]
   cc connections | accept-bills CODE on|off                       (Clearing Central)
   cc admit --code CODE --nid cenNNNN --name NAME --country CC --conv-rate R --credit-limit A --max-balance B
-  cc exchanges | pending`,
+  cc exchanges | pending
+  cc bill --seller COMMUNITY/ACCOUNT --buyer-nid cenNNNN --buyer-id ID --amount A --description TEXT
+  cc bills [--state unknown|paid|refused|accepted|sending] | resolve TXID [paid|failed]`,
   commands: [
     command('cc connect', async ({ args, api, io }) => {
       const { values } = parse(args, { community: { type: 'string' }, url: { type: 'string' }, nid: { type: 'string' }, password: { type: 'string' }, ip: { type: 'string' }, 'refuse-bills': { type: 'boolean' } }, []);
@@ -59,6 +62,31 @@ export const ccCli: CliCommands = {
       else for (const line of table([['CODE', 'NID', 'STATUS', 'CONV RATE', 'COUNTRY', 'NAME'], ...exchanges.map((e) => [e.code, e.nid, e.status, e.convRate, e.country, e.name])])) io.out(line);
       return 0;
     }),
+    command('cc bill', async ({ args, api, io }) => {
+      const { values } = parse(args, { seller: { type: 'string' }, 'buyer-nid': { type: 'string' }, 'buyer-id': { type: 'string' }, amount: { type: 'string' }, description: { type: 'string' } }, []);
+      if (!values.seller || !values['buyer-nid'] || !values['buyer-id'] || !values.amount || !values.description) throw new Usage('cc bill needs --seller, --buyer-nid, --buyer-id, --amount and --description');
+      const b = await api<BillView>('POST', '/clearing-central/bills', { seller: values.seller, buyerNid: values['buyer-nid'], buyerId: values['buyer-id'], amount: values.amount, description: values.description });
+      io.out(billLine(b));
+      return b.state === 'paid' ? 0 : 3;
+    }),
+    // Clearing Central is seller-initiated: there is no way to pay a CES member, so say so.
+    command('cc pay', async () => {
+      throw new Usage('a CES member cannot be paid through Clearing Central: only the seller starts a transaction there. Ask the CES member to bill you (their bill is paid here automatically), or bill them with `cc bill` if they owe you');
+    }),
+    command('cc bills', async ({ args, api, io }) => {
+      const { values } = parse(args, { state: { type: 'string' } }, []);
+      const { bills } = await api<{ bills: BillView[] }>('GET', `/clearing-central/bills${values.state ? `?state=${encodeURIComponent(values.state)}` : ''}`);
+      if (bills.length === 0) io.out('no bills');
+      else for (const line of table([['TXID', 'STATE', 'CODE', 'SELLER', 'BUYER', 'AMOUNT'], ...bills.map((b) => [b.txid, b.state, b.code === null ? '' : String(b.code), b.seller, `${b.buyerNid}/${b.buyerId}`, b.amount])])) io.out(line);
+      return 0;
+    }),
+    command('cc resolve', async ({ args, api, io }) => {
+      const { args: [txid, outcome] } = parse(args, {}, args.length > 1 ? ['TXID', 'paid|failed'] : ['TXID']);
+      if (outcome !== undefined && outcome !== 'paid' && outcome !== 'failed') throw new Usage('cc resolve TXID [paid|failed]');
+      const b = await api<BillView>('POST', `/clearing-central/bills/${encodeURIComponent(txid)}/resolve`, outcome ? { outcome } : {});
+      io.out(billLine(b));
+      return 0;
+    }),
     command('cc pending', async ({ args, api, io }) => {
       parse(args, {}, []);
       const { pending } = await api<{ pending: PendingView[] }>('GET', '/clearing-central/pending');
@@ -68,3 +96,8 @@ export const ccCli: CliCommands = {
     }),
   ],
 };
+
+function billLine(b: BillView): string {
+  const what = b.state === 'unknown' ? 'UNKNOWN at Clearing Central (neither paid nor failed): resolve it with `cc resolve`' : b.state;
+  return `bill ${b.txid}: ${b.seller} bills ${b.buyerNid}/${b.buyerId} ${b.amount}: ${what}${b.code === null ? '' : ` (code ${b.code})`} — ${b.message}`;
+}

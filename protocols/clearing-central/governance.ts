@@ -6,7 +6,8 @@
  * bills were refused because nobody admitted them.
  */
 import { Community, ExchangeService, audit, formatAmount, isCommunityError, parseAmount } from '../../src/core';
-import { GovernanceDeps, HttpError, Operation, communityFailure, operation, requireCommunity } from '../../src/governance';
+import { GovernanceDeps, HttpError, Operation, communityFailure, operation, requireCommunity, requireParty } from '../../src/governance';
+import { BillRefusal, CcBill, OutgoingService } from './outgoing';
 import { checkEntry } from './allowlist';
 import { PREFIX } from './routes';
 import * as S from './schemas/governance';
@@ -15,8 +16,8 @@ import { convRateToRate } from './translate';
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 
-export function ccOperations(deps: GovernanceDeps & { exchanges: ExchangeService; store: CcStore; publicUrl(): string }): Operation[] {
-  const { store, exchanges, communities } = deps;
+export function ccOperations(deps: GovernanceDeps & { exchanges: ExchangeService; store: CcStore; outgoing: OutgoingService; publicUrl(): string }): Operation[] {
+  const { store, exchanges, communities, outgoing } = deps;
 
   const dataUrl = async (c: Community) => `${deps.publicUrl().replace(/\/+$/, '')}${PREFIX}/${c.code}/${await store.pathSecret(c.id)}`;
 
@@ -44,7 +45,90 @@ export function ccOperations(deps: GovernanceDeps & { exchanges: ExchangeService
 
   const hosted = async () => (await communities.list()).filter((c) => c.kind === 'hosted');
 
+  const billView = async (b: CcBill) => {
+    const c = await communities.getById(b.communityId);
+    const a = await deps.accounts.getById(b.communityId, b.sellerAccountId);
+    const buyer = await store.exchangeByCommunity(b.buyerCommunityId);
+    return {
+      txid: b.txid, seller: `${isCommunityError(c) ? '?' : c.code}/${typeof a === 'string' ? '?' : a.code}`, buyerNid: buyer?.nid ?? '?', buyerId: b.buyerId,
+      amount: formatAmount(b.amount), description: b.description, state: b.state, code: b.code, message: b.message,
+      transferId: b.transferId, attempts: b.attempts, createdAt: iso(b.createdAt)!, updatedAt: iso(b.updatedAt)!,
+    };
+  };
+
+  /** A bill by txid, in whichever connected community sent it (txids are unique hub-wide). */
+  const findBill = async (txid: string) => {
+    for (const c of await hosted()) {
+      if (!(await store.connection(c.id))) continue;
+      const b = await outgoing.get(c.id, txid);
+      if (b) return b;
+    }
+    throw new HttpError(404, 'unknown_bill', `no bill with txid ${txid}`, 'txid');
+  };
+
+  const refusal = (e: unknown): never => {
+    if (e instanceof BillRefusal) throw new HttpError(422, e.reason === 'blocked' ? 'blocked' : 'refused_here', e.message);
+    throw e;
+  };
+
   return [
+    operation({
+      id: 'ccSendBill', method: 'post', path: '/clearing-central/bills', tag: 'clearing-central',
+      summary: 'A member here bills a CES member through Clearing Central; once it accepts, the CES exchange\'s mirror pays the member',
+      description: 'Clearing Central is seller-initiated: a member here can bill a CES member, never pay one directly. 201: paid. 202: no definite answer from Clearing Central — the bill is "unknown" (neither paid nor failed) until resolved. 422: refused (by the payment here before anything was sent, or by Clearing Central / the CES exchange, with its code).',
+      body: S.SendBill,
+      responses: { 201: { description: 'paid', schema: S.Bill }, 202: { description: 'unknown at Clearing Central, or accepted and still settling here', schema: S.Bill } },
+      errors: [400, 401, 404, 422, 503],
+      async handle({ body, actor }) {
+        const seller = await requireParty(deps, body.seller, 'seller');
+        const conn = await store.connection(seller.community.id);
+        if (!conn) throw new HttpError(404, 'not_connected', `${seller.community.code} is not connected to a Clearing Central`, 'seller');
+        if (seller.account.kind !== 'member') throw new HttpError(400, 'invalid_request', 'only a member can bill', 'seller');
+        const buyer = await store.exchangeByNid(body.buyerNid);
+        if (!buyer) throw new HttpError(404, 'unknown_exchange', `${body.buyerNid} is not an admitted CES exchange: admit it first`, 'buyerNid');
+        const b = await outgoing.send({
+          seller, conn, buyer, buyerId: body.buyerId, amount: parseAmount(body.amount) as bigint, description: body.description,
+        }, actor).catch(refusal);
+        if (b.state === 'refused') throw new HttpError(422, `clearing_central_${b.code ?? 0}`, `Clearing Central refused the bill (${b.code}: ${b.message}); txid ${b.txid}`);
+        return { status: b.state === 'paid' ? 201 : 202, body: await billView(b), headers: { Location: `/governance/v1/clearing-central/bills/${b.txid}` } };
+      },
+    }),
+    operation({
+      id: 'ccListBills', method: 'get', path: '/clearing-central/bills', tag: 'clearing-central',
+      summary: 'Bills sent to CES members, newest first; ?state=unknown lists what reconciliation must resolve',
+      query: S.BillQuery,
+      responses: { 200: { description: 'the bills', schema: S.BillList } },
+      errors: [400, 401, 503],
+      async handle({ query }) {
+        const out = [];
+        for (const c of await hosted()) {
+          if (!(await store.connection(c.id))) continue;
+          for (const b of await outgoing.list(c.id, query.state)) out.push(await billView(b));
+        }
+        return { status: 200, body: { bills: out } };
+      },
+    }),
+    operation({
+      id: 'ccGetBill', method: 'get', path: '/clearing-central/bills/{txid}', tag: 'clearing-central',
+      summary: 'One bill sent to a CES member',
+      responses: { 200: { description: 'the bill', schema: S.Bill } },
+      errors: [401, 404, 503],
+      async handle({ params }) {
+        return { status: 200, body: await billView(await findBill(params.txid)) };
+      },
+    }),
+    operation({
+      id: 'ccResolveBill', method: 'post', path: '/clearing-central/bills/{txid}/resolve', tag: 'clearing-central',
+      summary: 'Resolve a bill unknown at Clearing Central: ask again with the same txid, or record what Clearing Central said became of it',
+      body: S.Resolve,
+      responses: { 200: { description: 'the bill as it is now', schema: S.Bill } },
+      errors: [400, 401, 404, 422, 503],
+      async handle({ params, body, actor }) {
+        const found = await findBill(params.txid);
+        const b = await outgoing.resolve(found.communityId, found.txid, body.outcome, actor).catch(refusal);
+        return { status: 200, body: await billView(b ?? found) };
+      },
+    }),
     operation({
       id: 'ccConnect', method: 'post', path: '/clearing-central/connections', tag: 'clearing-central',
       summary: 'Connect a hosted community to a Clearing Central: its NID, password and the addresses Clearing Central calls from',

@@ -4,7 +4,9 @@
  * NID, a password and a data_url at Clearing Central; the CES exchanges behind it are
  * `ces` mirror communities, admitted by the governing body, with credit lines like any
  * other community. A bill a CES member sends a member here arrives at the data_url and
- * becomes one core transfer, buyer → … → the exchange's import-export account.
+ * becomes one core transfer, buyer → … → the exchange's import-export account; a bill a
+ * member here sends a CES member is posted to txinput.php and, once accepted, paid by
+ * the exchange's import-export account (outgoing.ts).
  * Wire facts: docs/protocols/clearing-central.md.
  */
 import Router from '@koa/router';
@@ -13,7 +15,9 @@ import { Protocol, ProtocolDeps, ProtocolPlugin } from '../../src/protocol';
 import { ccCli } from './cli';
 import { Code } from './errors';
 import { ccOperations } from './governance';
+import { createCcClient } from './client';
 import { createIncomingService } from './incoming';
+import { createOutgoingService } from './outgoing';
 import { PREFIX, ccRouter, failureReply } from './routes';
 import * as G from './schemas/governance';
 import { createCcStore } from './store';
@@ -21,12 +25,14 @@ import { createCcStore } from './store';
 function start(deps: ProtocolDeps): Protocol {
   const store = createCcStore(deps);
   const incoming = createIncomingService({ ...deps, store });
+  const client = createCcClient(deps.config.clearingCentral);
+  const outgoing = createOutgoingService({ ...deps, store, client });
   const wire = ccRouter({ incoming, store, communities: deps.communities, bodyLimit: deps.config.bodyLimit });
   const router = new Router<HttpState>();
   router.use(wire.routes(), wire.allowedMethods());
   return {
     router,
-    governance: ccOperations({ ...deps, store }),
+    governance: ccOperations({ ...deps, store, outgoing }),
     paths: {
       owns: (path) => path === PREFIX || path.startsWith(`${PREFIX}/`),
       // Forwards are parsed here into a flat map: the shared parser would nest `a[b]=` keys.
@@ -40,7 +46,7 @@ function start(deps: ProtocolDeps): Protocol {
 export const clearingCentral: ProtocolPlugin = {
   name: 'clearing-central',
   mirrorKinds: ['ces'],
-  governanceSchemas: [G.Connect, G.SetAcceptBills, G.Connection, G.ConnectionList, G.Admit, G.CesExchange, G.CesExchangeList, G.PendingList],
+  governanceSchemas: [G.Connect, G.SetAcceptBills, G.Connection, G.ConnectionList, G.Admit, G.CesExchange, G.CesExchangeList, G.PendingList, G.SendBill, G.Bill, G.BillList, G.BillQuery, G.Resolve],
   cli: ccCli,
   start,
 };

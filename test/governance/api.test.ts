@@ -290,6 +290,8 @@ describe('governance API over HTTP', function () {
     assert.deepEqual(routes, [
       'DELETE /communities/{code}/credit-lines/{peer}',
       'GET /audit',
+      'GET /clearing-central/bills',
+      'GET /clearing-central/bills/{txid}',
       'GET /clearing-central/connections',
       'GET /clearing-central/connections/{code}',
       'GET /clearing-central/exchanges',
@@ -305,6 +307,8 @@ describe('governance API over HTTP', function () {
       'GET /exchanges/{code}',
       'GET /exchanges/{code}/mismatches',
       'GET /openapi.json',
+      'POST /clearing-central/bills',
+      'POST /clearing-central/bills/{txid}/resolve',
       'POST /clearing-central/connections',
       'POST /clearing-central/exchanges',
       'POST /communities',

@@ -1,5 +1,5 @@
 /** Clearing Central: a community's connection, the CES exchanges admitted, pending admissions. */
-import { Amount, CommunityCode, Timestamp, schema } from '../../../src/governance';
+import { Amount, CommunityCode, PositiveAmount, Timestamp, schema } from '../../../src/governance';
 
 const nid = { type: 'string', pattern: '^cen[0-9]{4}$', description: 'a Clearing Central network id: cen + 4 digits', examples: ['cen0042'] } as const;
 const ips = {
@@ -126,4 +126,72 @@ export const PendingList = schema<unknown>('CcPendingAdmissionList', {
     },
   },
   required: ['pending'],
+});
+
+export interface SendBillBody {
+  seller: string;
+  buyerNid: string;
+  buyerId: string;
+  amount: string;
+  description: string;
+}
+
+export const SendBill = schema<SendBillBody>('CcSendBill', {
+  type: 'object',
+  properties: {
+    seller: { type: 'string', pattern: '^[A-Z0-9]{4}/[A-Z0-9_-]{1,32}$', description: 'COMMUNITY/ACCOUNT of the member billing; the community must be connected to Clearing Central', examples: ['GRN1/GRN10001'] },
+    buyerNid: { ...nid, description: 'the CES exchange of the member billed (admitted here)' },
+    buyerId: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[\\x21-\\x7e]+( [\\x21-\\x7e]+)*$', description: 'the member billed, as their exchange knows them (account id or e-mail)' },
+    amount: { ...PositiveAmount.json, description: 'in the seller\'s units; the CES member is debited the same value in theirs' },
+    description: { type: 'string', minLength: 1, maxLength: 255 },
+  },
+  required: ['seller', 'buyerNid', 'buyerId', 'amount', 'description'],
+  additionalProperties: false,
+  examples: [{ seller: 'GRN1/GRN10001', buyerNid: 'cen0042', buyerId: 'ZA420001', amount: '2', description: 'two hours of gardening' }],
+});
+
+export const Bill = schema<unknown>('CcBill', {
+  type: 'object',
+  properties: {
+    txid: { type: 'string', format: 'uuid' },
+    seller: { type: 'string' },
+    buyerNid: nid,
+    buyerId: { type: 'string' },
+    amount: { type: 'string', description: 'seller units' },
+    description: { type: 'string' },
+    state: {
+      enum: ['sending', 'accepted', 'paid', 'refused', 'unknown'],
+      description: 'paid: the seller received it; refused: Clearing Central or the CES exchange said no (code); unknown: no definite answer from Clearing Central — neither paid nor failed until resolved; accepted: Clearing Central said yes, the payment here is still to settle',
+    },
+    code: { type: ['integer', 'null'], description: 'Clearing Central\'s response code' },
+    message: { type: 'string' },
+    transferId: { type: ['string', 'null'] },
+    attempts: { type: 'integer' },
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  required: ['txid', 'seller', 'buyerNid', 'buyerId', 'amount', 'description', 'state', 'code', 'message', 'transferId', 'attempts', 'createdAt', 'updatedAt'],
+});
+
+export const BillList = schema<unknown>('CcBillList', {
+  type: 'object', properties: { bills: { type: 'array', items: Bill.json } }, required: ['bills'],
+});
+
+export interface BillQueryParams { state?: 'sending' | 'accepted' | 'paid' | 'refused' | 'unknown' }
+export const BillQuery = schema<BillQueryParams>('CcBillQuery', {
+  type: 'object',
+  properties: { state: { enum: ['sending', 'accepted', 'paid', 'refused', 'unknown'], description: 'only bills in this state (unknown: what reconciliation must resolve)' } },
+  additionalProperties: false,
+});
+
+export interface ResolveBody { outcome?: 'paid' | 'failed' }
+export const Resolve = schema<ResolveBody>('CcResolveBill', {
+  type: 'object',
+  properties: {
+    outcome: {
+      enum: ['paid', 'failed'],
+      description: 'omit to ask Clearing Central again (the same txid, a repeat); give it once Clearing Central or the CES exchange told you what became of the bill',
+    },
+  },
+  additionalProperties: false,
 });
