@@ -60,6 +60,8 @@ const UNFINISHED = new Set(['new', 'quoted', 'submitted']);
 const MAX_ROUNDS = 6;
 /** How long a request waits for a step another request is paying. */
 const WAIT_MS = 15_000;
+/** A refused step 0 older than this when a forward finds it is an earlier attempt's: retried. */
+const RETRY_MARGIN_MS = 1000;
 
 export const incomingKey = (sellerNid: string, txid: string, step: number): string =>
   step === 0 ? `clearing-central|${sellerNid}|${txid}` : `clearing-central|${sellerNid}|${txid}|edit|${step}`;
@@ -83,8 +85,12 @@ export function createIncomingService(deps: ProtocolDeps & { store: CcStore }): 
   const { store, accounts, transfers, exchanges, logger, db } = deps;
   const firstTradeNoted = new Set<string>();
 
-  // Read on every bill, not cached: the core refuses a blocked party only if it sees it blocked.
-  const importExport = (communityId: string): Promise<Party> => exchanges.importExport(communityId);
+  /**
+   * The rows every bill reads are kept for a moment (store.ts, CACHE_MS), as CXP keeps
+   * its own: at 100 bills in flight, a transaction each for the exchange and the member
+   * cost more than the payment. So a block or a new limit takes effect within CACHE_MS.
+   */
+  const importExport = (communityId: string): Promise<Party> => store.remember(`party:${communityId}`, () => exchanges.importExport(communityId));
 
   /** The steps so far, in order: keys are dense, so the chain ends at the first key not found. */
   const chain = async (communityId: string, b: Bill): Promise<Step[]> => {
@@ -112,9 +118,46 @@ export function createIncomingService(deps: ProtocolDeps & { store: CcStore }): 
 
   const member = async (c: Community, code: string): Promise<Account> => {
     const ref = code.trim().toUpperCase();
-    const a = ACCOUNT.test(ref) ? await accounts.get(c, ref) : null;
+    const a = ACCOUNT.test(ref) ? await store.remember(`account:${c.id}:${ref}`, async () => accounts.get(c, ref)) : null;
     if (!a || isAccountError(a) || a.kind !== 'member') throw new CcFailure(Code.UnknownAccount, `no member ${code} in ${c.code}`);
     return a;
+  };
+
+  const stepMeta = (b: Bill, n: number, buyer: Account): StepMeta => ({
+    protocol: 'clearing-central', txid: b.txid, seller_nid: b.sellerNid, step: n, target: b.amount.toString(),
+    buyer: buyer.code, description: b.description,
+  });
+
+  const rate = (c: Community) => ({ n: c.rateN, d: c.rateD });
+
+  /**
+   * A bill as first forwarded (it names its buyer): step 0 is tried at once, with no
+   * lookup first — the core finds it by key if it exists. The same forward again finds
+   * the same step (same request): it is a retransmission of the first forward, answered
+   * as that was, even after edits (an edit never names the buyer). Only what the core
+   * cannot settle this way (another amount: a conflict; an old refusal to retry; a
+   * payment in flight) goes the slow way, through the chain. Null: go the slow way.
+   */
+  const firstForward = async (buyer: Party, seller: Party, b: Bill, ex: { nid: string }): Promise<Transfer | null> => {
+    const since = Date.now();
+    const amount = convert(b.amount, rate(buyer.community), rate(seller.community), 'down');
+    if (amount <= 0n) throw new CcFailure(Code.FaultyData, `${amountText(b.amount)} is less than the smallest unit of ${ex.nid}'s currency`);
+    const t = await transfers.settle({ idempotencyKey: incomingKey(b.sellerNid, b.txid, 0), payer: buyer, payee: seller, amount, meta: JSON.stringify(stepMeta(b, 0, buyer.account)) });
+    if (t === TransferError.IdempotencyConflict) return null;
+    if (isTransferError(t)) throw new CcFailure(transferCode(t), `transfer refused: ${t}`);
+    if (PAID.has(t.state)) return t;
+    // Refused by an earlier forward (older than this request, with a margin for clocks): retried as the next step.
+    if ((t.state === 'rejected' || t.state === 'failed') && new Date(t.createdAt).getTime() < since - RETRY_MARGIN_MS) return null;
+    if (UNFINISHED.has(t.state)) return null;
+    throw new CcFailure(transferCode(t.errorCode ?? ''), `transfer ${t.id} ${t.state}: ${t.errorCode ?? ''}`);
+  };
+
+  const paidNow = async (exCommunityId: string, b: Bill, n: number, t: Transfer) => {
+    if (!firstTradeNoted.has(exCommunityId)) {
+      // A record for the governing body: the payment stands whether or not it is written.
+      await exchanges.noteTrade(exCommunityId).then(() => firstTradeNoted.add(exCommunityId), () => undefined);
+    }
+    logger.debug({ txid: b.txid, seller: b.sellerNid, step: n, transfer: t.id }, 'clearing central bill paid');
   };
 
   const answer = (a: Account): BillAnswer => ({ buyerName: a.code, buyerEmail: '' });
@@ -130,6 +173,16 @@ export function createIncomingService(deps: ProtocolDeps & { store: CcStore }): 
       if (!conn.acceptBills) throw new CcFailure(Code.Denied, `${buyerCommunity.code} does not accept bills through Clearing Central`);
       const seller = await importExport(ex.communityId);
       if (buyerCommunity.status !== 'active' || seller.community.status !== 'active') throw new CcFailure(Code.Denied, 'a community of this bill is blocked');
+
+      if (b.buyerId !== undefined) {
+        const account = await member(buyerCommunity, b.buyerId);
+        if (account.status !== 'active') throw new CcFailure(Code.Denied, `account ${account.code} is blocked`);
+        const t = await firstForward({ community: buyerCommunity, account }, seller, b, ex);
+        if (t) {
+          await paidNow(ex.communityId, b, 0, t);
+          return answer(account);
+        }
+      }
 
       for (let round = 0; round < MAX_ROUNDS; round++) {
         const steps = await chain(buyerCommunity.id, b);
@@ -163,13 +216,9 @@ export function createIncomingService(deps: ProtocolDeps & { store: CcStore }): 
 
         const n = steps.length;
         const diff = b.amount - applied;
-        const meta: StepMeta = {
-          protocol: 'clearing-central', txid: b.txid, seller_nid: b.sellerNid, step: n, target: b.amount.toString(),
-          buyer: buyerAccount.code, description: b.description,
-        };
+        const meta = stepMeta(b, n, buyerAccount);
         // More: the buyer pays the exchange what that is in its units. Less: the exchange
         // pays the buyer back the difference in the buyer's own units, exactly.
-        const rate = (c: Community) => ({ n: c.rateN, d: c.rateD });
         const req = diff > 0n
           ? { payer: buyer, payee: seller, amount: convert(diff, rate(buyerCommunity), rate(seller.community), 'down') }
           : { payer: seller, payee: buyer, amount: -diff };
@@ -186,11 +235,7 @@ export function createIncomingService(deps: ProtocolDeps & { store: CcStore }): 
             before: { amount: applied }, after: { amount: b.amount, transfer: t.id, description: b.description },
           }));
         }
-        if (!firstTradeNoted.has(ex.communityId)) {
-          // A record for the governing body: the payment stands whether or not it is written.
-          await exchanges.noteTrade(ex.communityId).then(() => firstTradeNoted.add(ex.communityId), () => undefined);
-        }
-        logger.debug({ txid: b.txid, seller: b.sellerNid, step: n, transfer: t.id }, 'clearing central bill paid');
+        await paidNow(ex.communityId, b, n, t);
         return answer(buyerAccount);
       }
       throw new CcFailure(Code.ServerError, `txid ${b.txid} is being changed by other requests; resend later`);

@@ -76,11 +76,13 @@ export function ccRouter(deps: { incoming: IncomingService; store: CcStore; comm
   const { incoming, store, communities, bodyLimit } = deps;
   const router = new Router<HttpState>({ prefix: PREFIX });
 
-  // Read on every bill, not cached: a community blocked a moment ago must refuse at once.
-  const community = async (code: string): Promise<Community | null> => {
-    const c = /^[A-Z0-9]{4}$/.test(code) ? await communities.getByCode(code) : null;
-    return c && !isCommunityError(c) && c.kind === 'hosted' ? c : null;
-  };
+  // Kept for a moment like every row a bill reads (see store.ts): a block takes effect within CACHE_MS.
+  const community = (code: string): Promise<Community | null> => (/^[A-Z0-9]{4}$/.test(code)
+    ? store.remember(`community:${code}`, async () => {
+      const c = await communities.getByCode(code);
+      return !isCommunityError(c) && c.kind === 'hosted' ? c : null;
+    })
+    : Promise.resolve(null));
 
   router.all('/:code/:secret', async (ctx) => {
     let txid = '';
