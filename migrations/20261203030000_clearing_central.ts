@@ -10,8 +10,9 @@ import { grantApp, isolateByCommunity } from '../src/db/rls';
  * names the community in its data_url path, so the row is read in that community's
  * scope. It holds no secret: the password at Clearing Central and the data_url's
  * secret path segment are sealed in the vault; only the segment's SHA-256 is here.
- * The CES exchange registry is hub-wide, like `cxp_exchanges`: a request is matched to
- * its exchange by NID before the exchange's community is known. Public data only.
+ * The CES exchange registry is read hub-wide: a request is matched to its exchange by
+ * NID before the exchange's community is known. Public data only; each row is written
+ * only in its own exchange's scope (row level security on writes).
  * Bills a member here sends a CES member (`cc_bills`) are the seller community's rows:
  * written before Clearing Central is asked, so an answer that is lost leaves a record
  * that says so ("unknown at Clearing Central") for reconciliation to resolve.
@@ -49,6 +50,13 @@ export async function up(knex: Knex): Promise<void> {
   });
   await knex.raw(`alter table cc_exchanges add constraint cc_exchanges_nid check (nid ~ '^cen[0-9]{4}$')`);
   await grantApp(knex, 'cc_exchanges', 'select, insert, update');
+  // A registry row is read hub-wide (by NID, before any community is known) but written
+  // only in its own exchange's scope: no community can add or change another's.
+  await knex.raw('alter table cc_exchanges enable row level security');
+  await knex.raw('create policy registry_read on cc_exchanges for select to intertrade_app using (true)');
+  await knex.raw('create policy own_insert on cc_exchanges for insert to intertrade_app with check (community_id = current_community())');
+  await knex.raw(`create policy own_update on cc_exchanges for update to intertrade_app
+    using (community_id = current_community()) with check (community_id = current_community())`);
 
   // A forwarded bill from a CES exchange nobody admitted: refused (4), and kept for the
   // governing body of the community it was meant for, once per exchange.

@@ -69,4 +69,16 @@ describe('Clearing Central: its tables under row level security', function () {
     await assert.rejects(s.db.community(b.id, (trx) => trx('cc_pending_admissions').insert({ community_id: a.id, nid: 'cen0998' })), /row-level security/);
     await assert.rejects(s.db.community(b.id, (trx) => trx('cc_connections').insert({ community_id: a.id, base_url: 'x', nid: 'cen0102', allowed_ips: [], path_hash: 'y' })), /row-level security/);
   });
+
+  it('the CES exchange registry is read hub-wide and written only in the exchange\'s own scope', async () => {
+    const x = await s.register('CCX1', 'X', 'ces');
+    const y = await s.register('CCY1', 'Y', 'ces');
+    const row = { community_id: x.id, nid: 'cen0201', name: 'X', country: 'ZA', conv_rate: '1' };
+    await assert.rejects(s.db.community(y.id, (trx) => trx('cc_exchanges').insert(row)), /row-level security/);
+    await s.db.community(x.id, (trx) => trx('cc_exchanges').insert(row));
+    assert.deepEqual((await s.db.hub((trx) => trx('cc_exchanges').select('nid'))).map((r) => r.nid), ['cen0201']);
+    const changed = await s.db.community(y.id, (trx) => trx('cc_exchanges').where({ community_id: x.id }).update({ name: 'taken' }));
+    assert.equal(changed, 0);
+    assert.equal((await s.db.hub((trx) => trx('cc_exchanges').first('name'))).name, 'X');
+  });
 });
