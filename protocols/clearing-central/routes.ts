@@ -23,8 +23,12 @@ import { readAmount } from './translate';
 
 export const PREFIX = '/clearing-central';
 
-/** Longest txid kept: clients send a UUID (36) or digits and a timestamp (~30). */
-const TXID = /^[\x21-\x7e]{1,64}$/;
+/**
+ * Clients send a UUID (36) or digits and a timestamp (~30): printable, and never "|",
+ * which separates the parts of an idempotency key (a txid "t|edit|1" must not name
+ * another txid's edit).
+ */
+const TXID = /^[\x21-\x7b\x7d\x7e]{1,64}$/;
 const MAX_TEXT = 255;
 const DRAIN_FACTOR = 8;
 

@@ -107,6 +107,8 @@ describe('Clearing Central: bills CES members send members here', function () {
     }
     const noTxid = (await cc.forward(grn, forwardFields({ ...base, amount: '1' }).map(([k, v]): [string, string] => [k, k === 'txid' ? '' : v]))).fields;
     assert.equal(noTxid.get('response'), '5');
+    // "|" separates the parts of an idempotency key: no txid may carry it.
+    assert.equal((await cc.forward(grn, forwardFields({ ...base, txid: `${base.txid}|edit|1`, amount: '1' }))).fields.get('response'), '5');
     assert.equal((await cc.forward(grn, forwardFields({ ...base, buyer: 'cen1', amount: '1' }))).fields.get('response'), '5');
     assert.equal((await cc.forward(grn, forwardFields({ ...base, buyer: 'cen0002', amount: '1' }))).fields.get('response'), '5');
     assert.equal((await cc.forward(grn, forwardFields({ ...base, seller: 'xyz', amount: '1' }))).fields.get('response'), '5');
