@@ -119,6 +119,32 @@ describe('Clearing Central: bills members here send CES members', function () {
     assert.equal(await balance(h, 'GRN1', 'GRN10001'), '4.0000000');
   });
 
+  it('every code Clearing Central itself answers is a refusal with that code (3, 4, 5, 7, 8, 10, 11, 14), nothing moving', async () => {
+    const hub = cc.exchanges.get('cen0001')!;
+    const buyer = cc.exchanges.get('cen0042')!;
+    const cases: Array<[number, () => () => void]> = [
+      [3, () => { cc.exchanges.delete('cen0042'); return () => cc.exchanges.set('cen0042', buyer); }],
+      [4, () => { ces.answer = 'response=4'; return () => undefined; }],
+      [5, () => { ces.answer = 'response=5'; return () => undefined; }],
+      [7, () => { const u = buyer.dataUrl; buyer.dataUrl = ''; return () => { buyer.dataUrl = u; }; }],
+      [8, () => { const r = buyer.convRate; buyer.convRate = '0'; return () => { buyer.convRate = r; }; }],
+      [10, () => { const p = hub.password; hub.password = 'changed at Clearing Central'; return () => { hub.password = p; }; }],
+      [11, () => { const ip = hub.serverIp; hub.serverIp = '198.51.100.1'; return () => { hub.serverIp = ip; }; }],
+      [14, () => { const u = buyer.dataUrl; buyer.dataUrl = 'http://127.0.0.1:9/txrengine.asp'; return () => { buyer.dataUrl = u; }; }],
+    ];
+    for (const [code, arrange] of cases) {
+      const undo = arrange();
+      try {
+        const r = await send('1');
+        assert.equal(r.status, 422, `${code}: ${JSON.stringify(r.body)}`);
+        assert.equal(r.body.error.code, `clearing_central_${code}`);
+      } finally {
+        undo();
+      }
+    }
+    assert.equal(await balance(h, 'GRN1', 'GRN10001'), '4.0000000');
+  });
+
   it('a bill the payment here could not follow is not sent at all', async () => {
     const before = front.seen;
     const r = await send('50');
