@@ -64,6 +64,8 @@ export interface ClearingCentralConfig {
   timeoutMs: number;
   /** Largest answer read; a larger one is garbage (the bill is unknown there). */
   maxResponseBytes: number;
+  /** How long a bill rests unanswered (unknown, or a send a crash cut) before reconciliation asks Clearing Central again. */
+  resolveAfterMs: number;
 }
 
 export interface KomunitinConfig {
@@ -227,6 +229,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   const clearingCentral: ClearingCentralConfig = {
     timeoutMs: int('CLEARING_CENTRAL_TIMEOUT_MS', 10000, 100, 120000, 'milliseconds a call to Clearing Central may take'),
+    resolveAfterMs: int('CLEARING_CENTRAL_RESOLVE_AFTER_MS', 60000, 100, 86400000, 'milliseconds an unanswered bill rests before it is asked about again'),
     maxResponseBytes: int('CLEARING_CENTRAL_MAX_RESPONSE_BYTES', 65536, 1024, 16 * 1024 * 1024, 'the largest answer read from Clearing Central, in bytes'),
   };
 

@@ -17,7 +17,8 @@ import { Code } from './errors';
 import { ccOperations } from './governance';
 import { createCcClient } from './client';
 import { createIncomingService } from './incoming';
-import { createOutgoingService } from './outgoing';
+import { RECONCILE, createOutgoingService } from './outgoing';
+import { reconcileHandler } from './reconcile';
 import { PREFIX, ccRouter, failureReply } from './routes';
 import { createCcStore } from './store';
 
@@ -26,6 +27,7 @@ export function start(deps: ProtocolDeps): Protocol {
   const incoming = createIncomingService({ ...deps, store });
   const client = createCcClient(deps.config.clearingCentral);
   const outgoing = createOutgoingService({ ...deps, store, client });
+  deps.deliveries.register(RECONCILE, reconcileHandler({ outgoing, resolveAfterMs: deps.config.clearingCentral.resolveAfterMs }));
   const wire = ccRouter({ incoming, store, communities: deps.communities, bodyLimit: deps.config.bodyLimit });
   const router = new Router<HttpState>();
   router.use(wire.routes(), wire.allowedMethods());

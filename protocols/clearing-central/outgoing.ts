@@ -65,6 +65,9 @@ export interface OutgoingService {
   get(communityId: string, txid: string): Promise<CcBill | null>;
 }
 
+/** The outbox job that asks about a bill until it is final (reconcile.ts). */
+export const RECONCILE = 'clearing-central.reconcile';
+
 export const outgoingKey = (nid: string, txid: string): string => `clearing-central|${nid}|${txid}`;
 
 export function createOutgoingService(deps: ProtocolDeps & { store: CcStore; client: CcClient }): OutgoingService {
@@ -140,6 +143,8 @@ export function createOutgoingService(deps: ProtocolDeps & { store: CcStore; cli
           communityId: nb.seller.community.id, txid: crypto.randomUUID(), sellerAccountId: nb.seller.account.id,
           buyerCommunityId: nb.buyer.communityId, buyerId: nb.buyerId, amount: nb.amount, description: nb.description, state: 'sending',
         });
+        // Written with the bill: reconciliation asks about it until it is final (reconcile.ts).
+        await deps.deliveries.enqueue(trx, { communityId: row.communityId, kind: RECONCILE, target: `bill:${row.txid}`, payload: { txid: row.txid } });
         await audit(trx, {
           actor, action: 'clearing-central.bill.send', subject: `clearing-central-bill:${row.txid}`,
           after: { seller: `${nb.seller.community.code}/${nb.seller.account.code}`, buyer: `${nb.buyer.nid}/${nb.buyerId}`, amount: nb.amount, description: nb.description },

@@ -201,3 +201,61 @@ describe('Clearing Central: bills members here send CES members', function () {
     assert.deepEqual(log.body.entries.map((e: any) => e.action).sort(), ['clearing-central.bill.resolve-paid', 'clearing-central.bill.send']);
   });
 });
+
+describe('Clearing Central: reconciliation asks about open bills on its own', function () {
+  this.timeout(180000);
+  const admin = token();
+  let h: TestHub;
+  let cc: ClearingCentral;
+  let front: Awaited<ReturnType<typeof startFront>>;
+  let ces: Awaited<ReturnType<typeof startCesReceiver>>;
+
+  before(async () => {
+    h = await startGovernanceHub({ GOVERNANCE_TOKENS: `admin:${admin}`, CLEARING_CENTRAL_TIMEOUT_MS: '1000', CLEARING_CENTRAL_RESOLVE_AFTER_MS: '300' }, admin);
+    cc = await startClearingCentral();
+    front = await startFront(cc.url);
+    ces = await startCesReceiver();
+    await hosted(h, 'GRN2', [{ code: 'GRN20001', creditLimit: '100', maxBalance: '1000' }]);
+    await connect(h, { ...cc, url: front.url }, { community: 'GRN2', nid: 'cen0002' });
+    const rec = await admitCes(h, cc, { code: 'CES2', nid: 'cen0043', convRate: '10' });
+    rec.dataUrl = ces.url;
+    assert.equal((await h.call('PUT', '/communities/GRN2/credit-lines/CES2', { body: { limit: '10' } })).status, 200);
+  });
+  after(async () => {
+    await front?.stop();
+    await ces?.stop();
+    await cc?.stop();
+    await h?.close();
+  });
+
+  const send = (amount: string) => h.call('POST', '/clearing-central/bills', {
+    body: { seller: 'GRN2/GRN20001', buyerNid: 'cen0043', buyerId: 'ZA430001', amount, description: 'bread' },
+  });
+  const bill = async (txid: string) => (await h.call('GET', '/clearing-central/bills')).body.bills.find((b: any) => b.txid === txid);
+  const until = async (what: string, ok: () => Promise<boolean>) => {
+    for (const end = Date.now() + 60000; Date.now() < end; await new Promise((r) => setTimeout(r, 250))) if (await ok()) return;
+    assert.fail(`timed out waiting for ${what}`);
+  };
+
+  it('a bill whose answer was lost while Clearing Central was down is sent again when it is back, and paid once', async () => {
+    front.mode = 'down';
+    const r = await send('1');
+    assert.equal(r.body.state, 'unknown', JSON.stringify(r.body));
+    front.mode = 'pass';
+    await until('the bill to be paid', async () => (await bill(r.body.txid))?.state === 'paid');
+    assert.equal(await balance(h, 'GRN2', 'GRN20001'), '1.0000000');
+    assert.equal(ces.received.filter((m) => m.get('txid') === r.body.txid).length, 1, 'the CES exchange billed once');
+  });
+
+  it('a bill Clearing Central already had (6 when asked again) is left to the governing body, never paid on its own', async () => {
+    front.mode = 'lose-answer';
+    const r = await send('2');
+    assert.equal(r.body.state, 'unknown');
+    front.mode = 'pass';
+    await until('reconciliation to ask again', async () => (await bill(r.body.txid))?.code === 6);
+    await new Promise((res) => setTimeout(res, 1500));
+    const b = await bill(r.body.txid);
+    assert.deepEqual([b.state, b.code], ['unknown', 6]);
+    assert.equal(await balance(h, 'GRN2', 'GRN20001'), '1.0000000', 'nothing paid here without a word from the governing body');
+  });
+});
