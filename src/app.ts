@@ -34,6 +34,7 @@ import { createFigures } from './core/figures';
 import { Reconciler } from './core/reconcile';
 import { Authenticator, governanceAuth } from './governance/auth';
 import { GovernancePlugins, governanceRouter } from './governance/routes';
+import { createTokenStore } from './governance/tokens';
 import { Protocol } from './protocol';
 import { MIRROR_KINDS, PROTOCOLS, PROTOCOL_SCHEMAS } from './plugins';
 
@@ -235,6 +236,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
     ledger: () => ({ backlog: ledger.backlog(), ...ledger.waiting() }),
   });
   const governance = governanceAuth(config, logger);
+  const tokens = await createTokenStore({ db, vault });
   // PORT=0 (tests) listens on a port known only after listen: the public URL follows it.
   let listeningUrl = config.publicUrl;
   const publicUrl = () => (config.port === 0 ? listeningUrl : config.publicUrl);
@@ -253,7 +255,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
           ledger: ledgerCheck(networkName(network.horizonUrl, network.embedded), network, ledger, Math.max(SUBMISSION_STALL_MS, config.transferWaitMs)),
         },
       }),
-      governanceRouter({ ...core, reconciler, db, auth: governance, plugins: governancePlugins }),
+      governanceRouter({ ...core, reconciler, db, auth: governance, tokens, plugins: governancePlugins }),
       ...protocols.map((p) => p.router),
     ],
   });
