@@ -34,7 +34,7 @@ import { createFigures } from './core/figures';
 import { Reconciler } from './core/reconcile';
 import { Authenticator, governanceAuth } from './governance/auth';
 import { GovernancePlugins, governanceRouter } from './governance/routes';
-import { createTokenStore } from './governance/tokens';
+import { TokenStore, createTokenStore } from './governance/tokens';
 import { Protocol } from './protocol';
 import { MIRROR_KINDS, PROTOCOLS, PROTOCOL_SCHEMAS } from './plugins';
 
@@ -153,6 +153,8 @@ export interface Hub extends Core {
   governance: Authenticator;
   /** What the protocols added to the governance API. */
   governancePlugins: GovernancePlugins;
+  /** Governance tokens kept in the database (beside GOVERNANCE_TOKENS). */
+  tokens: TokenStore;
   stop(): Promise<void>;
 }
 
@@ -290,7 +292,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
 
   let stopping: Promise<void> | null = null;
   return {
-    ...core, reconciler, config, logger, db, vault, network, ledger, url, governance, governancePlugins,
+    ...core, reconciler, config, logger, db, vault, network, ledger, url, governance, governancePlugins, tokens,
     stop() {
       stopping ??= (async () => {
         if (timer) clearInterval(timer);

@@ -182,10 +182,15 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
     hub: (fn) => scoped('', fn),
     community: (communityId, fn) => {
       if (communityId === '') throw new Error('not a community id: (empty)');
-      assertReachable(communityId);
+      // A rejection, not a throw: callers see it where they await, as any database failure.
+      try {
+        assertReachable(communityId);
+      } catch (err) {
+        return Promise.reject(err);
+      }
       return scoped(communityId, fn);
     },
-    trip: (steps) => {
+    trip: async (steps) => {
       for (const s of steps) if (s.communityId) assertReachable(s.communityId);
       return retrying(() => oneTrip(owner, steps));
     },
