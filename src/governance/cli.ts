@@ -147,10 +147,10 @@ export const governanceCommands = (mirrorKinds: readonly string[] = []): CliComm
       const q = new URLSearchParams();
       if (values.subject) q.set('subject', values.subject);
       if (values.limit) q.set('limit', values.limit);
-      const { entries } = await api<{ entries: Array<{ at: string; actor: string; action: string; subject: string; before: unknown; after: unknown }> }>(
+      const { entries } = await api<{ entries: Array<{ at: string; actor: string; role: string | null; action: string; subject: string; before: unknown; after: unknown }> }>(
         'GET', `/audit${q.size ? `?${q}` : ''}`);
       if (entries.length === 0) io.out('no changes recorded');
-      for (const e of entries) io.out(`${e.at}  ${e.actor}  ${e.action}  ${e.subject}  ${JSON.stringify(e.before)} → ${JSON.stringify(e.after)}`);
+      for (const e of entries) io.out(`${e.at}  ${e.actor}${e.role ? ` (${e.role})` : ''}  ${e.action}  ${e.subject}  ${JSON.stringify(e.before)} → ${JSON.stringify(e.after)}`);
       return 0;
     }),
     command('reconcile', async ({ args, api, io }) => {
