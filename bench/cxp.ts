@@ -38,8 +38,8 @@ const RATE_SECONDS = env('BENCH_CXP_RATE_SECONDS', 10);
 const WARMUP = 500;
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-const ms = (x: number) => `${x.toFixed(1)} ms`;
+export const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+export const ms = (x: number) => `${x.toFixed(1)} ms`;
 
 /** The exchanges' process, and a way to ask it something and wait for its answer. */
 function exchanges(): { child: ChildProcess; ask(c: ExchangesCommand): Promise<ExchangesReply>; tell(c: ExchangesCommand): void } {
@@ -65,7 +65,7 @@ function exchanges(): { child: ChildProcess; ask(c: ExchangesCommand): Promise<E
 }
 
 /** CPU time (ms) a process has used so far, from /proc (Linux); null elsewhere. */
-function cpuMs(pid: number): number | null {
+export function cpuMs(pid: number): number | null {
   try {
     const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in clock ticks of 1/100 s
@@ -75,7 +75,7 @@ function cpuMs(pid: number): number | null {
 }
 
 /** CPU time (ms) of every process named `comm` on this machine (the PostgreSQL server's, shared with anything else using it). */
-function cpuMsOf(comm: string): number | null {
+export function cpuMsOf(comm: string): number | null {
   try {
     let sum = 0;
     for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
@@ -98,7 +98,7 @@ const LAG_RESOLUTION_MS = 10;
  * (steadier than throughput on a shared machine), and how late the hub's event loop
  * ran: where the time goes.
  */
-function cpuMeter(procs: Record<string, () => number | null>): (transfers: number) => string {
+export function cpuMeter(procs: Record<string, () => number | null>): (transfers: number) => string {
   const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
   lag.enable();
   const t0 = performance.now();

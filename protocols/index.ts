@@ -15,7 +15,7 @@
 import { ProtocolPlugin } from '../src/protocol';
 import { komunitin } from './komunitin/plugin';
 import { cxp } from './cxp/plugin';
-import { clearingCentral } from './clearing-central';
+import { clearingCentral } from './clearing-central/plugin';
 
 export const PROTOCOLS: readonly ProtocolPlugin[] = [
   komunitin,

@@ -55,6 +55,15 @@ export interface Config {
   governanceTokens: GovernanceToken[] | null;
   /** Calls to Komunitin peer servers: what they may reach, and their limits. */
   komunitin: KomunitinConfig;
+  clearingCentral: ClearingCentralConfig;
+}
+
+/** Calls to Clearing Central (txinput.php): the original has no overall timeout; the hub always does. */
+export interface ClearingCentralConfig {
+  /** Most a call may take, connection to last byte; past it the bill is "unknown at Clearing Central". */
+  timeoutMs: number;
+  /** Largest answer read; a larger one is garbage (the bill is unknown there). */
+  maxResponseBytes: number;
 }
 
 export interface KomunitinConfig {
@@ -216,10 +225,15 @@ export function loadConfig(env: Env = process.env): Config {
     cacheTtlMs: int('KOMUNITIN_CACHE_TTL_MS', 3600000, 0, 86400000, 'milliseconds a peer\'s account and currency are cached'),
   };
 
+  const clearingCentral: ClearingCentralConfig = {
+    timeoutMs: int('CLEARING_CENTRAL_TIMEOUT_MS', 10000, 100, 120000, 'milliseconds a call to Clearing Central may take'),
+    maxResponseBytes: int('CLEARING_CENTRAL_MAX_RESPONSE_BYTES', 65536, 1024, 16 * 1024 * 1024, 'the largest answer read from Clearing Central, in bytes'),
+  };
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port, host, publicUrl, databaseUrl, dataDir, masterKey, newMasterKey, stellar, reconcileIntervalMs, rebalanceDelayMs, stellarChannels, transferWaitMs, friendbotUrl,
-    logLevel: level as LogLevel, bodyLimit, shutdownTimeoutMs, governanceTokens, komunitin,
+    logLevel: level as LogLevel, bodyLimit, shutdownTimeoutMs, governanceTokens, komunitin, clearingCentral,
   };
 }
 

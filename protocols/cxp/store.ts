@@ -107,6 +107,8 @@ interface Nonce {
   ts: number;
   /** Unix seconds. */
   expiresAt: number;
+  /** This request's own mark: its write, found again when its transaction is run again, is not a replay. */
+  attempt: string;
 }
 
 /**
@@ -175,11 +177,21 @@ export function createExchangeStore(deps: { db: Database; keyring: Keyring; cach
       ...(sweep ? [{ communityId, sql: 'delete from cxp_nonces where community_id = ?::uuid and expires_at < now()', bindings: [communityId] }] : []),
       {
         communityId,
-        sql: `insert into cxp_nonces (community_id, nonce, ts, expires_at)
-              select ?::uuid, v.nonce, v.ts, to_timestamp(v.expires_at)
-                from jsonb_to_recordset(?::jsonb) as v(nonce text, ts bigint, expires_at bigint)
-              on conflict do nothing returning nonce, ts`,
-        bindings: [communityId, JSON.stringify([...first.values()].map((w) => ({ nonce: w.nonce, ts: w.ts, expires_at: w.expiresAt })))],
+        // New nonces, and those this same request wrote in a run of this transaction
+        // whose COMMIT went through before its connection was lost (the statement's
+        // snapshot does not see what it inserts, so nothing is counted twice).
+        sql: `with v as (select * from jsonb_to_recordset(?::jsonb) as v(nonce text, ts bigint, expires_at bigint, attempt uuid)),
+              ins as (insert into cxp_nonces (community_id, nonce, ts, expires_at, attempt)
+                        select ?::uuid, v.nonce, v.ts, to_timestamp(v.expires_at), v.attempt from v
+                      on conflict do nothing returning nonce, ts)
+              select nonce, ts from ins
+              union all
+              select n.nonce, n.ts from cxp_nonces n join v on n.nonce = v.nonce and n.ts = v.ts and n.attempt = v.attempt
+               where n.community_id = ?::uuid`,
+        bindings: [
+          JSON.stringify([...first.values()].map((w) => ({ nonce: w.nonce, ts: w.ts, expires_at: w.expiresAt, attempt: w.attempt }))),
+          communityId, communityId,
+        ],
       },
     ]));
     const fresh = new Set<Nonce>();
@@ -228,7 +240,7 @@ export function createExchangeStore(deps: { db: Database; keyring: Keyring; cach
       if (!Number.isSafeInteger(ts) || ts < 0 || nonce.length > MAX_NONCE_LENGTH) {
         return Promise.reject(new RangeError(`nonce ${JSON.stringify(nonce.slice(0, 16))}… / ts ${ts}: not a Hawk nonce this hub stores`));
       }
-      return writeNonce({ communityId: ex.communityId, nonce, ts, expiresAt: ts + windowSec + 1 });
+      return writeNonce({ communityId: ex.communityId, nonce, ts, expiresAt: ts + windowSec + 1, attempt: crypto.randomUUID() });
     },
 
     async patch(communityId, patch, trx) {

@@ -38,6 +38,10 @@ export type Access =
 
 const OPERATOR_ONLY: Access = { right: 'write', scope: 'hub' };
 
+/** Whether the check needs the request's body (a payer field): then it comes after the body's validation, else before it. */
+export const needsBody = (a: Access | undefined): boolean =>
+  a !== undefined && 'community' in a && [a.community, ...(a.or ? [a.or] : [])].some((r) => 'body' in r);
+
 /** The code a reference names in this request, or null when the request does not carry it (the handler answers). */
 export function codeOf(ref: CommunityRef, params: Record<string, string>, body: unknown): string | null {
   const value = 'param' in ref ? params[ref.param] : (body as Record<string, unknown> | undefined)?.[ref.body];

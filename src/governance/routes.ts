@@ -1,7 +1,7 @@
 /**
  * The governance API under /governance/v1: every operation behind the same steps —
- * disabled? (503) → bearer token (401) → JSON body and schema (400) → the operation's
- * declared right (403) → handler, whose core errors become 404/409/422. Nothing reaches
+ * disabled? (503) → bearer token (401) → the operation's declared right (403; after the
+ * body when the right depends on it) → JSON body and schema (400) → handler, whose core errors become 404/409/422. Nothing reaches
  * a service before its input is valid and its caller entitled. A token scoped to some
  * communities runs the handler confined to the communities the operation concerns
  * (db/confine.ts), so a wrong declaration still cannot reach another community's rows.
@@ -13,7 +13,7 @@ import { AppContext, HttpState } from '../http/server';
 import { accountOperations } from './accounts';
 import { auditOperations } from './audit-log';
 import { Authenticator, bearerToken } from './auth';
-import { Access, Principal, codeOf, forbidden, missingRight } from './access';
+import { Access, Principal, codeOf, forbidden, missingRight, needsBody } from './access';
 import { actingAs } from '../core/audit';
 import { OutOfReach, confined } from '../db/confine';
 import { tokenOperations } from './token-operations';
@@ -122,6 +122,14 @@ export function governanceRouter(deps: GovernanceDeps & { auth: Authenticator; p
     router[op.method](op.id, koaPath, async (ctx: AppContext) => {
       const principal = op.public ? PUBLIC : await authenticate(ctx, deps.auth, deps);
       const params = validParams(ctx.params as Record<string, string>);
+      // Refused before its body is read, unless the right depends on the body: a caller
+      // without the right learns nothing of what a valid request would be.
+      const check = (body: unknown) => {
+        if (op.public) return;
+        const missing = missingRight(principal, op.access, params, body);
+        if (missing !== null) throw forbidden(principal, missing);
+      };
+      if (!needsBody(op.access)) check(undefined);
       let body: unknown;
       if (op.body) {
         // is() is null without a body: an empty body is the empty object, whose missing fields are named.
@@ -132,10 +140,7 @@ export function governanceRouter(deps: GovernanceDeps & { auth: Authenticator; p
         body = validBody(op.body, json === null ? {} : ctx.request.body);
       }
       const query = op.query ? validQuery(op.query, ctx.query) : undefined;
-      if (!op.public) {
-        const missing = missingRight(principal, op.access, params, body);
-        if (missing !== null) throw forbidden(principal, missing);
-      }
+      if (needsBody(op.access)) check(body);
       const run = () => actingAs(principal.role, () => op.handle({
         actor: principal.actor,
         principal,
