@@ -34,6 +34,7 @@ import { createFigures } from './core/figures';
 import { Reconciler } from './core/reconcile';
 import { Authenticator, governanceAuth } from './governance/auth';
 import { GovernancePlugins, governanceRouter } from './governance/routes';
+import { TokenStore, createTokenStore } from './governance/tokens';
 import { Protocol } from './protocol';
 import { MIRROR_KINDS, PROTOCOLS, PROTOCOL_SCHEMAS } from './plugins';
 
@@ -152,6 +153,8 @@ export interface Hub extends Core {
   governance: Authenticator;
   /** What the protocols added to the governance API. */
   governancePlugins: GovernancePlugins;
+  /** Governance tokens kept in the database (beside GOVERNANCE_TOKENS). */
+  tokens: TokenStore;
   stop(): Promise<void>;
 }
 
@@ -235,6 +238,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
     ledger: () => ({ backlog: ledger.backlog(), ...ledger.waiting() }),
   });
   const governance = governanceAuth(config, logger);
+  const tokens = await createTokenStore({ db, vault });
   // PORT=0 (tests) listens on a port known only after listen: the public URL follows it.
   let listeningUrl = config.publicUrl;
   const publicUrl = () => (config.port === 0 ? listeningUrl : config.publicUrl);
@@ -253,7 +257,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
           ledger: ledgerCheck(networkName(network.horizonUrl, network.embedded), network, ledger, Math.max(SUBMISSION_STALL_MS, config.transferWaitMs)),
         },
       }),
-      governanceRouter({ ...core, reconciler, db, auth: governance, plugins: governancePlugins }),
+      governanceRouter({ ...core, reconciler, db, auth: governance, tokens, plugins: governancePlugins }),
       ...protocols.map((p) => p.router),
     ],
   });
@@ -288,7 +292,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
 
   let stopping: Promise<void> | null = null;
   return {
-    ...core, reconciler, config, logger, db, vault, network, ledger, url, governance, governancePlugins,
+    ...core, reconciler, config, logger, db, vault, network, ledger, url, governance, governancePlugins, tokens,
     stop() {
       stopping ??= (async () => {
         if (timer) clearInterval(timer);

@@ -63,6 +63,7 @@ export function cxpOperations(deps: GovernanceDeps & { exchanges: ExchangeServic
   return [
     operation({
       id: 'approveExchange', method: 'post', path: '/exchanges', tag: 'cxp',
+      access: { right: 'write', scope: 'hub' },
       summary: 'Approve a CXP exchange: its community, mirror currency, limits and Hawk credentials (shown once)',
       description: 'Answers once the mirror currency and the import-export account exist on the ledger.',
       body: S.ApproveExchange,
@@ -107,6 +108,7 @@ export function cxpOperations(deps: GovernanceDeps & { exchanges: ExchangeServic
     }),
     operation({
       id: 'listExchanges', method: 'get', path: '/exchanges', tag: 'cxp',
+      access: { right: 'read', scope: 'hub' },
       summary: 'Every CXP exchange, marking those on the weaker legacy authentication',
       responses: { 200: { description: 'the exchanges', schema: S.ExchangeList } },
       errors: [401, 503],
@@ -122,6 +124,7 @@ export function cxpOperations(deps: GovernanceDeps & { exchanges: ExchangeServic
     }),
     operation({
       id: 'getExchange', method: 'get', path: '/exchanges/{code}', tag: 'cxp',
+      access: { right: 'read', community: { param: 'code' } },
       summary: 'One exchange: limits, ticks, declared data, authentication, balance mismatches',
       responses: { 200: { description: 'the exchange', schema: S.Exchange } },
       errors: [401, 404, 503],
@@ -132,6 +135,7 @@ export function cxpOperations(deps: GovernanceDeps & { exchanges: ExchangeServic
     }),
     operation({
       id: 'listBalanceMismatches', method: 'get', path: '/exchanges/{code}/mismatches', tag: 'cxp',
+      access: { right: 'read', community: { param: 'code' } },
       summary: 'Prepare forms whose declared balance did not match the hub (newest first, up to 100)',
       responses: { 200: { description: 'the mismatches', schema: S.BalanceMismatchList } },
       errors: [401, 404, 503],
@@ -151,6 +155,7 @@ export function cxpOperations(deps: GovernanceDeps & { exchanges: ExchangeServic
     }),
     operation({
       id: 'setExchangeStatus', method: 'put', path: '/exchanges/{code}/status', tag: 'cxp',
+      access: { right: 'write', community: { param: 'code' } },
       summary: 'Block an exchange (code 16, handshake status 0) or let it trade again',
       body: SetStatus,
       responses: { 200: { description: 'the exchange', schema: S.Exchange } },
@@ -165,6 +170,7 @@ export function cxpOperations(deps: GovernanceDeps & { exchanges: ExchangeServic
     }),
     operation({
       id: 'rotateExchangeKey', method: 'post', path: '/exchanges/{code}/key', tag: 'cxp',
+      access: { right: 'write', scope: 'hub' },
       summary: 'Issue a new Hawk key (shown once); the old one stops working at once',
       responses: { 200: { description: 'the new credentials', schema: S.ExchangeCredentials } },
       errors: [401, 404, 503],
@@ -182,6 +188,7 @@ export function cxpOperations(deps: GovernanceDeps & { exchanges: ExchangeServic
     }),
     operation({
       id: 'setExchangeTicks', method: 'put', path: '/exchanges/{code}/ticks', tag: 'cxp',
+      access: { right: 'write', community: { param: 'code' } },
       summary: 'Set the exchange\'s ticks (and so its rate), also after its first trade; its limits stay the same in HOUR',
       body: S.SetTicks,
       responses: { 200: { description: 'the exchange', schema: S.Exchange } },
@@ -198,6 +205,7 @@ export function cxpOperations(deps: GovernanceDeps & { exchanges: ExchangeServic
     }),
     operation({
       id: 'setExchangeLegacy', method: 'put', path: '/exchanges/{code}/legacy', tag: 'cxp',
+      access: { right: 'write', scope: 'hub' },
       summary: 'Opt an exchange in to (or out of) legacy mode: the Drupal client\'s body key + IP allowlist, without HMAC',
       body: S.SetLegacy,
       responses: { 200: { description: 'the exchange, and the new legacy key when enabled (shown once)', schema: S.ExchangeCredentials } },

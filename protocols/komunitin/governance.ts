@@ -46,6 +46,7 @@ export function komunitinOperations(deps: GovernanceDeps, k: Komunitin): Operati
   return [
     operation({
       id: 'registerKomunitinPeer', method: 'post', path: '/komunitin/peers', tag: 'komunitin',
+      access: { right: 'write', scope: 'hub' },
       summary: 'Register a peer Komunitin currency as a community of this hub (then set credit lines to it)',
       body: S.RegisterKomunitinPeer,
       responses: { 200: { description: 'the peer community', schema: S.KomunitinPeer } },
@@ -59,6 +60,7 @@ export function komunitinOperations(deps: GovernanceDeps, k: Komunitin): Operati
     }),
     operation({
       id: 'payKomunitinAccount', method: 'post', path: '/communities/{code}/komunitin/payments', tag: 'komunitin',
+      access: { right: 'write', community: { param: 'code' }, touches: ['peers'] },
       summary: 'A member pays an account of a peer Komunitin server (settled, then notified to the peer)',
       body: S.CreateKomunitinTransfer,
       responses: { 201: { description: 'the payment', schema: S.KomunitinTransfer } },
@@ -74,6 +76,7 @@ export function komunitinOperations(deps: GovernanceDeps, k: Komunitin): Operati
     }),
     operation({
       id: 'requestKomunitinPayment', method: 'post', path: '/communities/{code}/komunitin/requests', tag: 'komunitin',
+      access: { right: 'write', community: { param: 'code' }, touches: ['peers'] },
       summary: 'A member asks an account of a peer Komunitin server for a payment',
       body: S.CreateKomunitinTransfer,
       responses: { 201: { description: 'the request (pending, or committed if the peer paid at once)', schema: S.KomunitinTransfer } },
@@ -89,6 +92,7 @@ export function komunitinOperations(deps: GovernanceDeps, k: Komunitin): Operati
     }),
     operation({
       id: 'listKomunitinRequests', method: 'get', path: '/communities/{code}/komunitin/requests', tag: 'komunitin',
+      access: { right: 'read', community: { param: 'code' } },
       summary: 'Payment requests of the community\'s members, both ways (filter by state, e.g. pending)',
       query: S.KomunitinRequestQuery,
       responses: { 200: { description: 'the requests', schema: S.KomunitinTransferList } },
@@ -102,6 +106,7 @@ export function komunitinOperations(deps: GovernanceDeps, k: Komunitin): Operati
     }),
     ...(['accept', 'reject'] as const).map((decision) => operation({
       id: `${decision}KomunitinRequest`, method: 'post', path: `/communities/{code}/komunitin/requests/{id}/${decision}`, tag: 'komunitin',
+      access: { right: 'write', community: { param: 'code' }, touches: ['peers'] },
       summary: decision === 'accept' ? 'Pay a pending payment request from a peer (the peer is told)' : 'Refuse a pending payment request from a peer (the peer is told)',
       responses: { 200: { description: 'the request as it now stands', schema: S.KomunitinTransfer } },
       errors: [401, 404, 422, 502, 503],
@@ -113,6 +118,7 @@ export function komunitinOperations(deps: GovernanceDeps, k: Komunitin): Operati
     })),
     operation({
       id: 'setKomunitinPolicy', method: 'put', path: '/communities/{code}/komunitin/policy', tag: 'komunitin',
+      access: { right: 'write', community: { param: 'code' } },
       summary: 'Which payment requests from peers the community pays without asking',
       body: S.KomunitinPolicy,
       responses: { 200: { description: 'the policy', schema: S.KomunitinPolicy } },

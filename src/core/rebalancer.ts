@@ -11,6 +11,7 @@
  * payment is about to use the side that went stale (`ready`). At most one rebalance
  * per community runs at a time.
  */
+import { unconfined } from '../db/confine';
 import { Logger } from '../logger';
 import { Keyring } from './keys';
 import { Ledger } from './ledger';
@@ -66,7 +67,9 @@ export function createRebalancer(deps: {
     if (!p) return Promise.resolve();
     if (p.timer) clearTimeout(p.timer);
     pending.delete(id);
-    const task = (async () => {
+    // The hub's own upkeep, shared by every payment that waits for it: not confined to
+    // the communities of the request that happened to start it (db/confine.ts).
+    const task = unconfined(() => (async () => {
       try {
         const c = (await deps.load?.(p.c.id)) ?? p.c;
         await deps.ledger.rebalance(currencyOf(c), deps.keyring.lookup(c.id));
@@ -77,7 +80,7 @@ export function createRebalancer(deps: {
       running.delete(id);
       const next = pending.get(id);
       if (next) arm(next);
-    });
+    }));
     running.set(id, { task, sides: p.sides });
     return task;
   };

@@ -12,6 +12,7 @@ import { EmbeddedPostgres, runningEmbeddedPostgres, startEmbeddedPostgres } from
 import { Rows, Step, oneTrip } from './one-trip';
 import { ScopedConfig, ScopedPgClient } from './scoped-client';
 import { connectionLoss } from './connection-loss';
+import { assertReachable } from './confine';
 import { Unavailable, reasonOf } from '../unavailable';
 
 export type Trx = Knex.Transaction;
@@ -87,6 +88,7 @@ const migrationSource: Knex.MigrationSource<string> = {
 
 /** Switch the community of an open APP_ROLE transaction (registry work that creates a tenant). */
 export async function enterCommunity(trx: Trx, communityId: string): Promise<void> {
+  assertReachable(communityId);
   await trx.raw('select set_config(?, ?, true)', [COMMUNITY_SETTING, communityId]);
 }
 
@@ -180,9 +182,18 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
     hub: (fn) => scoped('', fn),
     community: (communityId, fn) => {
       if (communityId === '') throw new Error('not a community id: (empty)');
+      // A rejection, not a throw: callers see it where they await, as any database failure.
+      try {
+        assertReachable(communityId);
+      } catch (err) {
+        return Promise.reject(err);
+      }
       return scoped(communityId, fn);
     },
-    trip: (steps) => retrying(() => oneTrip(owner, steps)),
+    trip: async (steps) => {
+      for (const s of steps) if (s.communityId) assertReachable(s.communityId);
+      return retrying(() => oneTrip(owner, steps));
+    },
     async migrate() {
       const [, applied] = (await owner.migrate.latest()) as [number, string[]];
       return applied;

@@ -17,6 +17,7 @@
  */
 import { Database, Trx, enterCommunity } from './database';
 import { isUnavailable } from '../unavailable';
+import { unconfined } from './confine';
 
 export function groupCommit<I, O>(run: (items: I[]) => Promise<Array<O | Error>>): (item: I) => Promise<O> {
   let pending: Array<{ item: I; resolve(o: O): void; reject(e: unknown): void }> | null = null;
@@ -59,7 +60,8 @@ export function groupCommit<I, O>(run: (items: I[]) => Promise<Array<O | Error>>
   const schedule = () => {
     if (scheduled || !pending || writing) return;
     scheduled = true;
-    setImmediate(() => void flush());
+    // The group is everyone's in it, not the request that happened to open it.
+    unconfined(() => setImmediate(() => void flush()));
   };
   return (item) => new Promise<O>((resolve, reject) => {
     (pending ??= []).push({ item, resolve, reject });

@@ -10,6 +10,7 @@ export function accountOperations(deps: GovernanceDeps): Operation[] {
   return [
     operation({
       id: 'listAccounts', method: 'get', path: '/communities/{code}/accounts', tag: 'accounts',
+      access: { right: 'read', community: { param: 'code' } },
       summary: 'List the accounts of a community, by code',
       responses: { 200: { description: 'the accounts (without balances; read one account for its balance)', schema: S.AccountList } },
       errors: [401, 404, 503],
@@ -20,6 +21,7 @@ export function accountOperations(deps: GovernanceDeps): Operation[] {
     }),
     operation({
       id: 'createAccount', method: 'post', path: '/communities/{code}/accounts', tag: 'accounts',
+      access: { right: 'write', community: { param: 'code' } },
       summary: 'Create a member account, on the ledger too',
       body: S.CreateAccount,
       responses: { 201: { description: 'the new account', schema: S.Account } },
@@ -33,6 +35,7 @@ export function accountOperations(deps: GovernanceDeps): Operation[] {
     }),
     operation({
       id: 'getAccount', method: 'get', path: '/communities/{code}/accounts/{account}', tag: 'accounts',
+      access: { right: 'read', community: { param: 'code' } },
       summary: 'An account with its balance as users see it (negative = in debt)',
       responses: { 200: { description: 'the account', schema: S.Account } },
       errors: [401, 404, 503],
@@ -44,6 +47,7 @@ export function accountOperations(deps: GovernanceDeps): Operation[] {
     }),
     operation({
       id: 'setAccountLimits', method: 'put', path: '/communities/{code}/accounts/{account}/limits', tag: 'accounts',
+      access: { right: 'write', community: { param: 'code' } },
       summary: 'Change an account\'s credit limit and/or maximum balance',
       body: S.SetLimits,
       responses: { 200: { description: 'the account with its new limits', schema: S.Account } },

@@ -1,6 +1,8 @@
 /**
- * Who may govern: bearer tokens, one per actor (GOVERNANCE_TOKENS). The actor's name is
- * what every audit entry records, so each person or body gets a token of their own.
+ * The hub operators' bootstrap: bearer tokens, one per actor (GOVERNANCE_TOKENS). The
+ * actor's name is what every audit entry records, so each person or body gets a token of
+ * their own. These are operators' tokens; governing bodies' and auditors' are created by
+ * an operator and kept in the database (tokens.ts, roles in access.ts).
  *
  * Only sha256 digests are kept in memory and compared with timingSafeEqual: equal
  * lengths whatever the presented token, and no early exit that would time the match.

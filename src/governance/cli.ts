@@ -1,11 +1,12 @@
 /**
- * `intertrade community|member|credit-line|rate|transfer|audit|reconcile …`: the
+ * `intertrade community|member|credit-line|rate|transfer|audit|reconcile|token …`: the
  * governance API from a shell. The CLI is an HTTP client of the running hub, never a
  * second writer: the hub owns the ledger's channel accounts and sequence numbers, so a
  * second process submitting on them would race it. Protocols add their own commands
  * (cli.ts in their folder), run by the same dispatcher.
  */
 import crypto from 'node:crypto';
+import { parseArgs } from 'node:util';
 import { ClientConfig } from '../config';
 import { ApiFailure, CliCommand, CliCommands, CliIo, Usage, client, command, parse, parseRate, rateText, table } from './cli-kit';
 import { CommunityView, AccountView, CreditLineView, TransferView } from './views';
@@ -23,7 +24,10 @@ const usage = (mirrorKinds: readonly string[]) => `governance (a client of the r
   transfer PAYER PAYEE AMOUNT [--meta TEXT] [--key IDEMPOTENCY-KEY]
                                   PAYER/PAYEE as CODE/ACCOUNT; AMOUNT in payee units
   audit [--subject SUBJECT] [--limit N]
-  reconcile [--repair]              compare the hub with the ledger (exit 1 while drift remains)`;
+  reconcile [--repair]              compare the hub with the ledger (exit 1 while drift remains)
+  token create --actor NAME --role operator|community|auditor [--community CODE]… [--expires ISO-8601]
+                                  prints the new token alone on its last line (shown once)
+  token list | revoke ACTOR        (hub operator only)`;
 
 /** The hub's own governance commands; communities may be created as the mirror kinds the protocols declare. */
 export const governanceCommands = (mirrorKinds: readonly string[] = []): CliCommands => ({
@@ -143,10 +147,10 @@ export const governanceCommands = (mirrorKinds: readonly string[] = []): CliComm
       const q = new URLSearchParams();
       if (values.subject) q.set('subject', values.subject);
       if (values.limit) q.set('limit', values.limit);
-      const { entries } = await api<{ entries: Array<{ at: string; actor: string; action: string; subject: string; before: unknown; after: unknown }> }>(
+      const { entries } = await api<{ entries: Array<{ at: string; actor: string; role: string | null; action: string; subject: string; before: unknown; after: unknown }> }>(
         'GET', `/audit${q.size ? `?${q}` : ''}`);
       if (entries.length === 0) io.out('no changes recorded');
-      for (const e of entries) io.out(`${e.at}  ${e.actor}  ${e.action}  ${e.subject}  ${JSON.stringify(e.before)} → ${JSON.stringify(e.after)}`);
+      for (const e of entries) io.out(`${e.at}  ${e.actor}${e.role ? ` (${e.role})` : ''}  ${e.action}  ${e.subject}  ${JSON.stringify(e.before)} → ${JSON.stringify(e.after)}`);
       return 0;
     }),
     command('reconcile', async ({ args, api, io }) => {
@@ -157,8 +161,52 @@ export const governanceCommands = (mirrorKinds: readonly string[] = []): CliComm
       for (const d of drift) io.out(`${d.community}  ${d.kind}  ${d.subject}  ${d.detail}${d.repaired ? '  [repaired]' : ''}`);
       return drift.some((d) => !d.repaired) ? 1 : 0;
     }),
+    command('token create', async ({ args, api, io }) => {
+      const { values } = parseTokenArgs(args);
+      if (!values.actor || !values.role) throw new Usage('token create needs --actor and --role');
+      const { token, details: t } = await api<{ token: string; details: TokenView }>('POST', '/tokens', {
+        actor: values.actor, role: values.role,
+        ...(values.community.length ? { communities: values.community } : {}),
+        ...(values.expires ? { expiresAt: values.expires } : {}),
+      });
+      io.out(`token ${t.id} for ${t.actor}: ${t.role}${t.communities.length ? ` of ${t.communities.join(', ')}` : ' of the whole hub'}, `
+        + `${t.expiresAt ? `expires ${t.expiresAt}` : 'until revoked'}; it is shown only now:`);
+      io.out(token);
+      return 0;
+    }),
+    command('token list', async ({ args, api, io }) => {
+      parse(args, {}, []);
+      const { tokens } = await api<{ tokens: TokenView[] }>('GET', '/tokens');
+      if (tokens.length === 0) io.out('no tokens in the database (GOVERNANCE_TOKENS are not listed)');
+      else {
+        const now = new Date().toISOString();
+        for (const line of table([['ACTOR', 'ROLE', 'COMMUNITIES', 'ID', 'CREATED', 'EXPIRES'], ...tokens.map((t) => [
+          t.actor, t.role, t.communities.join(',') || '(hub)', t.id, t.createdAt, t.expiresAt ? `${t.expiresAt}${t.expiresAt <= now ? ' (expired)' : ''}` : '-',
+        ])])) io.out(line);
+      }
+      return 0;
+    }),
+    command('token revoke', async ({ args, api, io }) => {
+      const { args: [actor] } = parse(args, {}, ['ACTOR']);
+      await api('DELETE', `/tokens/${encodeURIComponent(actor)}`);
+      io.out(`tokens of ${actor} revoked`);
+      return 0;
+    }),
   ],
 });
+
+interface TokenView { id: string; actor: string; role: string; communities: string[]; createdAt: string; expiresAt: string | null }
+
+/** `--community` may be given again for each community. */
+function parseTokenArgs(args: string[]) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { actor: { type: 'string' }, role: { type: 'string' }, community: { type: 'string', multiple: true }, expires: { type: 'string' } }, strict: true });
+  } catch (err) {
+    throw new Usage((err as Error).message);
+  }
+  return { values: { ...parsed.values, community: parsed.values.community ?? [] } };
+}
 
 /** Usage of the hub's commands followed by each protocol's. */
 export const governanceUsage = (sets: CliCommands[]): string => sets.map((x) => x.usage).join('\n');

@@ -6,6 +6,7 @@ import { communityFailure } from './errors';
 import { requireCommunity } from './lookup';
 import { GovernanceDeps, Operation, operation } from './operation';
 import { Rate } from './schemas/common';
+import { visible } from './access';
 import * as S from './schemas/communities';
 import { communityView } from './views';
 
@@ -19,15 +20,18 @@ export function communityOperations(deps: GovernanceDeps): Operation[] {
   return [
     operation({
       id: 'listCommunities', method: 'get', path: '/communities', tag: 'communities',
-      summary: 'List every community of the hub, by code',
+      access: { right: 'read', scope: 'visible' },
+      summary: 'List the communities of the hub the token may see (all, or its own), by code',
       responses: { 200: { description: 'the communities', schema: S.CommunityList } },
       errors: [401, 503],
-      async handle() {
-        return { status: 200, body: { communities: (await deps.communities.list()).map(communityView) } };
+      async handle({ principal }) {
+        const all = await deps.communities.list();
+        return { status: 200, body: { communities: all.filter((c) => visible(principal, c.code)).map(communityView) } };
       },
     }),
     operation({
       id: 'createCommunity', method: 'post', path: '/communities', tag: 'communities',
+      access: { right: 'write', scope: 'hub' },
       summary: 'Create a community and its currency on the ledger',
       description: 'Answers once the currency exists on the ledger (ledgerStatus "ready").',
       body: S.createCommunitySchema(mirrorKinds),
@@ -44,6 +48,7 @@ export function communityOperations(deps: GovernanceDeps): Operation[] {
     }),
     operation({
       id: 'getCommunity', method: 'get', path: '/communities/{code}', tag: 'communities',
+      access: { right: 'read', community: { param: 'code' } },
       summary: 'A community: rate, status, settings and the public keys of its ledger accounts',
       responses: { 200: { description: 'the community', schema: S.Community } },
       errors: [401, 404, 503],
@@ -53,6 +58,7 @@ export function communityOperations(deps: GovernanceDeps): Operation[] {
     }),
     operation({
       id: 'setRate', method: 'put', path: '/communities/{code}/rate', tag: 'communities',
+      access: { right: 'write', community: { param: 'code' } },
       summary: 'Set the value of one unit in HOUR (n/d); the ledger follows before the answer: the trustline limits of the credit lines the community grants, its offers, and a mirrored exchange\'s limits (kept the same in HOUR)',
       body: Rate,
       responses: { 200: { description: 'the community at its new rate', schema: S.Community } },
@@ -63,6 +69,7 @@ export function communityOperations(deps: GovernanceDeps): Operation[] {
     }),
     operation({
       id: 'setStatus', method: 'put', path: '/communities/{code}/status', tag: 'communities',
+      access: { right: 'write', community: { param: 'code' } },
       summary: 'Block or unblock a community (a blocked community neither pays nor is paid)',
       body: S.SetStatus,
       responses: { 200: { description: 'the community', schema: S.Community } },

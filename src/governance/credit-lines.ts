@@ -1,6 +1,7 @@
 /**
  * Credit lines: community {code} accepts up to `limit` (its own units) of {peer}'s HOUR.
- * The two directions are independent lines, each set by its own community.
+ * The two directions are independent lines, each set by its own community: the other
+ * side may read a line granted to it, never change it.
  */
 import { isCommunityError } from '../core/communities/errors';
 import { CreditLineError, isCreditLineError } from '../core/credit-lines/errors';
@@ -22,6 +23,7 @@ export function creditLineOperations(deps: GovernanceDeps): Operation[] {
   return [
     operation({
       id: 'listCreditLines', method: 'get', path: '/communities/{code}/credit-lines', tag: 'credit lines',
+      access: { right: 'read', community: { param: 'code' } },
       summary: 'The lines a community extends, with what is outstanding on each',
       responses: { 200: { description: 'the credit lines', schema: S.CreditLineList } },
       errors: [401, 404, 503],
@@ -37,7 +39,22 @@ export function creditLineOperations(deps: GovernanceDeps): Operation[] {
       },
     }),
     operation({
+      id: 'getCreditLine', method: 'get', path: '/communities/{code}/credit-lines/{peer}', tag: 'credit lines',
+      access: { right: 'read', community: { param: 'code' }, or: { param: 'peer' } },
+      summary: 'The line {code} extends to {peer}, with what is outstanding on it; both sides may read it, only {code} sets it',
+      responses: { 200: { description: 'the credit line', schema: S.CreditLine } },
+      errors: [401, 404, 503],
+      async handle({ params }) {
+        const c = await requireCommunity(deps, params.code);
+        const peer = await requirePeer(deps, params.peer);
+        const line = (await deps.creditLines.list(c)).find((l) => l.peerId === peer.id);
+        if (!line) throw new HttpError(404, 'unknown_credit_line', `${c.code} extends no credit line to ${peer.code}`, 'peer');
+        return { status: 200, body: creditLineView(c, peer, line.limit, await deps.creditLines.usage(c, peer)) };
+      },
+    }),
+    operation({
       id: 'setCreditLine', method: 'put', path: '/communities/{code}/credit-lines/{peer}', tag: 'credit lines',
+      access: { right: 'write', community: { param: 'code' }, touches: [{ param: 'peer' }] },
       summary: 'Open, raise or lower the line {code} extends to {peer} ("0" removes it)',
       description: 'Lowering below what is outstanding is refused (422 below_outstanding).',
       body: S.SetCreditLine,
@@ -53,6 +70,7 @@ export function creditLineOperations(deps: GovernanceDeps): Operation[] {
     }),
     operation({
       id: 'removeCreditLine', method: 'delete', path: '/communities/{code}/credit-lines/{peer}', tag: 'credit lines',
+      access: { right: 'write', community: { param: 'code' }, touches: [{ param: 'peer' }] },
       summary: 'Close the line {code} extends to {peer}; refused while anything is outstanding on it',
       responses: { 204: { description: 'removed' } },
       errors: [401, 404, 409, 422, 503],

@@ -12,6 +12,7 @@ export const BASE_PATH = '/governance/v1';
 const ERROR_TEXT: Record<number, string> = {
   400: 'invalid request: error.field names what is wrong',
   401: 'missing or unknown bearer token',
+  403: 'forbidden: the token\'s role or communities lack the right this operation needs (error.message names it); nothing was changed',
   404: 'the community, account, peer or transfer named does not exist',
   409: 'conflict: duplicate code, reused Idempotency-Key, or a community still being set up',
   422: 'refused by the rules (e.g. below_outstanding, credit_line_on_self, same_account)',
@@ -56,7 +57,8 @@ export function openApiDocument(operations: Operation[], schemas: Schema<unknown
     for (const [status, r] of Object.entries(op.responses)) {
       responses[status] = { description: r.description, ...(r.schema ? { content: { 'application/json': { schema: ref(r.schema) } } } : {}) };
     }
-    for (const status of op.errors) {
+    // Every operation behind a token may be refused by its role: access.ts.
+    for (const status of op.public ? op.errors : [...new Set([...op.errors, 403])].sort()) {
       responses[String(status)] = { description: ERROR_TEXT[status] ?? 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
     }
     paths[op.path] ??= {};
@@ -79,13 +81,15 @@ export function openApiDocument(operations: Operation[], schemas: Schema<unknown
       version: '1',
       description: 'What the governing bodies of a hub\'s communities do: create communities and members, set rates, '
         + 'credit lines and limits, block and unblock, make manual payments, read the audit log. '
-        + 'Every change is recorded with the actor of the bearer token used. Amounts are decimal strings.',
+        + 'Every change is recorded with the actor and role of the bearer token used. Amounts are decimal strings. '
+        + 'Roles: a hub operator may do everything; a community\'s governing body what concerns its communities; '
+        + 'an auditor may only read (docs/governance.md#roles). A refusal is 403 forbidden naming the missing right.',
     },
     servers: [{ url: BASE_PATH }],
     security: [{ bearerAuth: [] }],
     paths,
     components: {
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'a token from GOVERNANCE_TOKENS (or DATA_DIR/governance.token on an embedded hub)' } },
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'a token from GOVERNANCE_TOKENS or DATA_DIR/governance.token (a hub operator\'s), or one created with POST /tokens' } },
       schemas: Object.fromEntries(schemas.map((s) => [s.name, publish(s.json, true)])),
     },
   };

@@ -12,6 +12,8 @@ import { Reconciler } from '../core/reconcile';
 import { RateService } from '../core/rates/service';
 import { Database } from '../db/database';
 import { Schema } from './schemas/schema';
+import { Access, Principal } from './access';
+import { TokenStore } from './tokens';
 
 /** What the handlers need from the hub. */
 export interface GovernanceDeps {
@@ -23,11 +25,15 @@ export interface GovernanceDeps {
   deliveries: DeliveryService;
   reconciler: Reconciler;
   rates: RateService;
+  /** Tokens kept in the database; absent in tests that need only GOVERNANCE_TOKENS. */
+  tokens?: TokenStore;
 }
 
 export interface OperationRequest<B, Q> {
   /** Who is acting (the bearer token's actor); '' on public operations. */
   actor: string;
+  /** The token's actor, role and communities (an operator's on public operations). */
+  principal: Principal;
   params: Record<string, string>;
   body: B;
   query: Q;
@@ -62,6 +68,11 @@ export interface Operation {
   errors: number[];
   /** Served without a token (the OpenAPI document). */
   public?: boolean;
+  /**
+   * The right the operation needs and the community it concerns (access.ts); checked by
+   * the router before the handler. Without it the operation is the hub operator's alone.
+   */
+  access?: Access;
   handle(req: OperationRequest<unknown, unknown>): Promise<Reply>;
 }
 

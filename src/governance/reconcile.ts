@@ -7,6 +7,7 @@ export function reconcileOperations(deps: { reconciler: Reconciler }): Operation
   return [
     operation({
       id: 'reconcile', method: 'post', path: '/reconcile', tag: 'operations',
+      access: { right: 'write', scope: 'hub' },
       summary: 'Compare the hub with the ledger; report drift and, with repair, fix what is safe',
       body: S.ReconcileRequest,
       responses: { 200: { description: 'every drift found (empty when in step)', schema: S.DriftReport } },

@@ -1,5 +1,5 @@
 /**
- * Manual and demo payments by operators: the same durable transfer as any protocol's,
+ * Manual and demo payments by operators and by the payer's governing body: the same durable transfer as any protocol's,
  * keyed by the operator's Idempotency-Key so a retried request never pays twice.
  */
 import { parseAmount } from '../core/amounts';
@@ -8,6 +8,7 @@ import { isAccountError } from '../core/accounts/errors';
 import { isTransferError } from '../core/transfers/errors';
 import { Transfer, TransferState } from '../core/transfers/model';
 import { HttpError } from '../http/errors';
+import { extendReach } from '../db/confine';
 import { transferFailure } from './errors';
 import { requireCommunity, requireParty } from './lookup';
 import { GovernanceDeps, Operation, operation } from './operation';
@@ -34,6 +35,7 @@ export function transferOperations(deps: GovernanceDeps): Operation[] {
   return [
     operation({
       id: 'createTransfer', method: 'post', path: '/transfers', tag: 'transfers',
+      access: { right: 'write', community: { body: 'payer' }, touches: [{ body: 'payee' }] },
       summary: 'Pay from one account to another, in the same community or across credit lines',
       description: 'Answers with the transfer in its state: settled, or rejected with errorCode and errorMessage '
         + '(credit line full, insufficient balance, no path, blocked, …). Repeating a request with the same '
@@ -67,6 +69,7 @@ export function transferOperations(deps: GovernanceDeps): Operation[] {
     }),
     operation({
       id: 'getTransfer', method: 'get', path: '/communities/{code}/transfers/{id}', tag: 'transfers',
+      access: { right: 'read', community: { param: 'code' } },
       summary: 'A transfer, seen from the payer\'s or the payee\'s community, with its deliveries to the other side',
       responses: { 200: { description: 'the transfer', schema: S.Transfer } },
       errors: [401, 404, 503],
@@ -74,6 +77,9 @@ export function transferOperations(deps: GovernanceDeps): Operation[] {
         const c = await requireCommunity(deps, params.code);
         const t = UUID.test(params.id) ? await deps.transfers.get(c.id, params.id) : null;
         if (!t) throw new HttpError(404, 'unknown_transfer', `no transfer ${params.id} paid by or to ${c.code}`, 'id');
+        // Found in c's scope, so c pays or is paid: the other side's account codes are c's to see.
+        extendReach(t.communityId);
+        extendReach(t.payeeCommunityId);
         return { status: 200, body: await view(t, true) };
       },
     }),

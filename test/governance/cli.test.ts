@@ -65,8 +65,8 @@ describe('intertrade community|member|credit-line|rate|transfer|audit (the gover
     const audit = (await succeeds(['audit', '--limit', '3'])).split('\n');
     const actor = SERVER_URL ? 'ops' : 'admin';
     assert.equal(audit.length, 3);
-    assert.match(audit[0], new RegExp(`^\\S+Z  ${actor}  community\\.unblock  community:GRN1  \\{"status":"blocked"\\} → \\{"status":"active"\\}$`));
-    assert.match(audit[2], new RegExp(`  ${actor}  community\\.rate  community:GRN1  \\{"d":1,"n":1\\} → \\{"d":10,"n":1\\}$`));
+    assert.match(audit[0], new RegExp(`^\\S+Z  ${actor} \\(operator\\)  community\\.unblock  community:GRN1  \\{"status":"blocked"\\} → \\{"status":"active"\\}$`));
+    assert.match(audit[2], new RegExp(`  ${actor} \\(operator\\)  community\\.rate  community:GRN1  \\{"d":1,"n":1\\} → \\{"d":10,"n":1\\}$`));
     assert.match(await succeeds(['audit', '--subject', 'credit-line:BLU1→GRN1']), /credit-line\.set .* null → \{"limit":"500\.0000000"\}/);
   });
 

@@ -16,6 +16,7 @@
  * any row is not where it should be, nothing is written.
  */
 import { Database } from '../../db/database';
+import { unconfined } from '../../db/confine';
 import { Delivery } from '../deliveries/model';
 import { deliveryFromJson } from '../deliveries/service';
 import { Transfer, TransferState } from './model';
@@ -205,7 +206,7 @@ export function createGroupedWriter(db: Database): GroupedWriter {
       return new Promise((resolve, reject) => {
         if (!inserts) {
           inserts = [];
-          setImmediate(() => void flushInserts());
+          unconfined(() => setImmediate(() => void flushInserts()));
         }
         inserts.push({ row, delivery, done: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
       });
@@ -218,7 +219,7 @@ export function createGroupedWriter(db: Database): GroupedWriter {
           group = { pending: [], submission };
           groups.set(key, group);
           // Every write of the group arrives in this turn (see above): flush on the next.
-          setImmediate(() => void flush(key));
+          unconfined(() => setImmediate(() => void flush(key)));
         }
         group.pending.push({ t, patch, from, done: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
       });

@@ -18,12 +18,14 @@ export const AuditEntry = schema<unknown>('AuditEntry', {
     id: { type: 'string' },
     at: Timestamp,
     actor: { type: 'string', description: 'who made the change (the token\'s actor name, or "system")' },
+    role: { type: ['string', 'null'], enum: ['operator', 'community', 'auditor', null], description: 'the role the actor acted in (null: the hub itself, or before roles)' },
+    communities: { type: 'array', items: { type: 'string' }, description: 'codes of the communities the entry is about' },
     action: { type: 'string', examples: ['community.create', 'community.rate', 'credit-line.set', 'account.limits'] },
     subject: { type: 'string' },
     before: { description: 'state before the change (null when created); amounts as decimal strings' },
     after: { description: 'state after the change (null when removed)' },
   },
-  required: ['id', 'at', 'actor', 'action', 'subject', 'before', 'after'],
+  required: ['id', 'at', 'actor', 'role', 'communities', 'action', 'subject', 'before', 'after'],
 });
 
 export const AuditList = schema<unknown>('AuditList', {

@@ -6,6 +6,7 @@ import * as creditLines from './credit-lines';
 import * as transfers from './transfers';
 import * as audit from './audit';
 import * as reconcile from './reconcile';
+import * as tokens from './tokens';
 import { Schema } from './schema';
 
 /**
@@ -21,6 +22,7 @@ export function governanceSchemas(opts: { mirrorKinds: readonly string[]; protoc
     transfers.CreateTransfer, transfers.Transfer,
     audit.AuditQuery, audit.AuditEntry, audit.AuditList,
     reconcile.ReconcileRequest, reconcile.Drift, reconcile.DriftReport,
+    tokens.CreateToken, tokens.Token, tokens.NewToken, tokens.TokenList,
     ...opts.protocols,
   ];
 }
