@@ -24,7 +24,9 @@ export type ForwarderCommand =
 
 export type ForwarderReply = { type: 'ready' } | { type: 'done'; results: ForwardResult[] };
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+// Idle sockets are let go before the hub's server would close them (node's keepAliveTimeout,
+// 5 s): reusing one the server is closing at that moment is an ECONNRESET the hub never saw.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 4000 });
 let target: Extract<ForwarderCommand, { type: 'start' }> | null = null;
 let seq = 0;
 const run0 = `${process.pid}-${Date.now()}`;
