@@ -8,18 +8,13 @@
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { LoadResult, LoadRun, drive } from './load';
 
-export interface ForwardResult {
-  ok: boolean;
-  ms: number;
-  code: string;
-}
+export type ForwardResult = LoadResult;
 
 export type ForwarderCommand =
   | { type: 'start'; dataUrl: string; buyerNid: string; sellerNid: string; buyerId: string }
-  | { type: 'run'; mode: 'closed'; concurrency: number; seconds: number }
-  | { type: 'run'; mode: 'open'; rate: number; seconds: number }
-  | { type: 'run'; mode: 'count'; concurrency: number; count: number }
+  | LoadRun
   | { type: 'stop' };
 
 export type ForwarderReply = { type: 'ready' } | { type: 'done'; results: ForwardResult[] };
@@ -68,28 +63,7 @@ async function one(): Promise<ForwardResult> {
 }
 
 async function run(c: Extract<ForwarderCommand, { type: 'run' }>): Promise<ForwardResult[]> {
-  const results: ForwardResult[] = [];
-  if (c.mode === 'count') {
-    const end = seq + c.count;
-    await Promise.all(Array.from({ length: c.concurrency }, async () => { while (seq < end) results.push(await one()); }));
-    return results;
-  }
-  if (c.mode === 'closed') {
-    const deadline = performance.now() + c.seconds * 1000;
-    await Promise.all(Array.from({ length: c.concurrency }, async () => {
-      while (performance.now() < deadline) results.push(await one());
-    }));
-    return results;
-  }
-  // Open loop: each forward leaves at its due time, whether or not the earlier ones are answered.
-  const paced: Array<Promise<ForwardResult>> = [];
-  const start = performance.now();
-  for (let i = 0; i < c.rate * c.seconds; i++) {
-    const wait = start + (i * 1000) / c.rate - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    paced.push(one());
-  }
-  return Promise.all(paced);
+  return drive(c, one);
 }
 
 process.on('message', (m: ForwarderCommand) => {

@@ -21,7 +21,8 @@ import path from 'node:path';
 import { startGovernanceHub, token } from '../test/governance/api';
 import { STANDALONE, spawnDevnet } from '../test/fixtures/hub-core';
 import { cpuMeter, cpuMs, cpuMsOf, ms, pct } from './cxp';
-import type { ForwardResult, ForwarderCommand, ForwarderReply } from './clearing-central-forwarder';
+import type { ForwarderCommand, ForwarderReply } from './clearing-central-forwarder';
+import { tally } from './load';
 
 const env = (name: string, fallback: number): number => {
   const v = process.env[name];
@@ -53,12 +54,6 @@ function forwarder(): { child: ChildProcess; ask(c: ForwarderCommand): Promise<F
       child.send(c);
     }),
   };
-}
-
-function tally(rs: ForwardResult[]): string {
-  const other = new Map<string, number>();
-  for (const r of rs) if (!r.ok) other.set(r.code, (other.get(r.code) ?? 0) + 1);
-  return [...other].map(([k, v]) => `response ${k} ×${v}`).join(', ') || 'none';
 }
 
 export async function benchClearingCentral(): Promise<void> {
@@ -105,7 +100,7 @@ export async function benchClearingCentral(): Promise<void> {
     const elapsed = (performance.now() - t0) / 1000;
     const ok = sustained.filter((r) => r.ok);
     const lat = ok.map((r) => r.ms).sort((x, y) => x - y);
-    log(`  ${ok.length} bills settled in ${elapsed.toFixed(1)} s (not 1: ${tally(sustained)})`);
+    log(`  ${ok.length} bills settled in ${elapsed.toFixed(1)} s (not 1: ${tally(sustained, 'response')})`);
     log(`  throughput: ${(ok.length / elapsed).toFixed(0)} bills/s   (target ≥ 500)`);
     log(`  latency: p50 ${ms(pct(lat, 50))}, p99 ${ms(pct(lat, 99))}`);
     log(`  CPU, % of one core: ${cpu(sustained.length)}`);
@@ -117,7 +112,7 @@ export async function benchClearingCentral(): Promise<void> {
     const t1 = performance.now();
     const paced = await run({ type: 'run', mode: 'open', rate: RATE, seconds: RATE_SECONDS });
     const lat2 = paced.filter((r) => r.ok).map((r) => r.ms).sort((x, y) => x - y);
-    log(`  ${lat2.length}/${paced.length} answered 1 (not 1: ${tally(paced)}); answered ${(paced.length / ((performance.now() - t1) / 1000)).toFixed(0)} bills/s`);
+    log(`  ${lat2.length}/${paced.length} answered 1 (not 1: ${tally(paced, 'response')}); answered ${(paced.length / ((performance.now() - t1) / 1000)).toFixed(0)} bills/s`);
     log(`  latency: p50 ${ms(pct(lat2, 50))}, p99 ${ms(pct(lat2, 99))}, max ${ms(lat2[lat2.length - 1])}   (target p99 ≤ 100 ms)`);
     log(`  CPU, % of one core: ${cpu(paced.length)}`);
   } finally {

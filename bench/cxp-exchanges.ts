@@ -8,21 +8,15 @@
  * Messages out: ready {uri}, done {results, written}.
  */
 import { performance } from 'node:perf_hooks';
+import { LoadResult, LoadRun, drive } from './load';
 import { Credentials, FakeExchange, cxpClient, startFakeExchange } from '../test/protocols/cxp/helpers';
 
-export interface TryResult {
-  ok: boolean;
-  ms: number;
-  code: string;
-}
+export type TryResult = LoadResult;
 
 export type ExchangesCommand =
   | { type: 'start'; hubUrl: string; site: string }
   | { type: 'creds'; a: Credentials; b: Credentials }
-  /** closed: `concurrency` tries in flight for `seconds`; open: `rate` tries a second for `seconds`; count: `count` tries, `concurrency` at a time. */
-  | { type: 'run'; mode: 'closed'; concurrency: number; seconds: number }
-  | { type: 'run'; mode: 'open'; rate: number; seconds: number }
-  | { type: 'run'; mode: 'count'; concurrency: number; count: number }
+  | LoadRun
   | { type: 'stop' };
 
 export type ExchangesReply =
@@ -52,28 +46,7 @@ async function one(): Promise<TryResult> {
 }
 
 async function run(c: Extract<ExchangesCommand, { type: 'run' }>): Promise<TryResult[]> {
-  const results: TryResult[] = [];
-  if (c.mode === 'count') {
-    const end = seq + c.count;
-    await Promise.all(Array.from({ length: c.concurrency }, async () => { while (seq < end) results.push(await one()); }));
-    return results;
-  }
-  if (c.mode === 'closed') {
-    const deadline = performance.now() + c.seconds * 1000;
-    await Promise.all(Array.from({ length: c.concurrency }, async () => {
-      while (performance.now() < deadline) results.push(await one());
-    }));
-    return results;
-  }
-  // Open loop: each try leaves at its due time, whether or not the earlier ones are answered.
-  const paced: Array<Promise<TryResult>> = [];
-  const start = performance.now();
-  for (let i = 0; i < c.rate * c.seconds; i++) {
-    const wait = start + (i * 1000) / c.rate - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    paced.push(one());
-  }
-  return Promise.all(paced);
+  return drive(c, one);
 }
 
 process.on('message', (m: ExchangesCommand) => {

@@ -25,7 +25,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startGovernanceHub, token } from '../test/governance/api';
 import { approveExchange } from '../test/protocols/cxp/helpers';
 import { STANDALONE, spawnDevnet } from '../test/fixtures/hub-core';
-import type { ExchangesCommand, ExchangesReply, TryResult } from './cxp-exchanges';
+import type { ExchangesCommand, ExchangesReply } from './cxp-exchanges';
+import { tally } from './load';
 
 const env = (name: string, fallback: number): number => {
   const v = process.env[name];
@@ -116,12 +117,6 @@ export function cpuMeter(procs: Record<string, () => number | null>): (transfers
   };
 }
 
-function tally(rs: TryResult[]): string {
-  const other = new Map<string, number>();
-  for (const r of rs) if (!r.ok) other.set(r.code, (other.get(r.code) ?? 0) + 1);
-  return [...other].map(([k, v]) => `code ${k} ×${v}`).join(', ') || 'none';
-}
-
 export async function benchCxp(): Promise<void> {
   const devnet = await spawnDevnet(['--close', 'instant']);
   const ex = exchanges();
@@ -163,7 +158,7 @@ export async function benchCxp(): Promise<void> {
     const elapsed = (performance.now() - t0) / 1000;
     const ok = sustained.results.filter((r) => r.ok);
     const lat = ok.map((r) => r.ms).sort((x, y) => x - y);
-    log(`  ${ok.length} transfers paid and relayed in ${elapsed.toFixed(1)} s (not OK: ${tally(sustained.results)})`);
+    log(`  ${ok.length} transfers paid and relayed in ${elapsed.toFixed(1)} s (not OK: ${tally(sustained.results, 'code')})`);
     log(`  throughput: ${(ok.length / elapsed).toFixed(0)} transfers/s   (target ≥ 500)`);
     log(`  latency: p50 ${ms(pct(lat, 50))}, p99 ${ms(pct(lat, 99))}`);
     log(`  CPU, % of one core: ${cpu(sustained.results.length)}`);
@@ -176,7 +171,7 @@ export async function benchCxp(): Promise<void> {
     const t1 = performance.now();
     const paced = await run({ type: 'run', mode: 'open', rate: RATE, seconds: RATE_SECONDS });
     const lat2 = paced.results.filter((r) => r.ok).map((r) => r.ms).sort((x, y) => x - y);
-    log(`  ${lat2.length}/${paced.results.length} OK (not OK: ${tally(paced.results)}); answered ${(paced.results.length / ((performance.now() - t1) / 1000)).toFixed(0)} tries/s`);
+    log(`  ${lat2.length}/${paced.results.length} OK (not OK: ${tally(paced.results, 'code')}); answered ${(paced.results.length / ((performance.now() - t1) / 1000)).toFixed(0)} tries/s`);
     log(`  latency: p50 ${ms(pct(lat2, 50))}, p99 ${ms(pct(lat2, 99))}, max ${ms(lat2[lat2.length - 1])}   (target p99 ≤ 100 ms)`);
     log(`  CPU, % of one core: ${cpu(paced.results.length)}`);
     log(`  relays written by B in all: ${paced.written}`);

@@ -42,6 +42,17 @@ export function createRateService(deps: {
 }): RateService {
   const { db, ledger, keyring, communities, accounts, exchanges, rebalancer, logger } = deps;
 
+  /** The credit lines the community grants, each with the community it trusts. */
+  const grantedLines = async (c: Community): Promise<Array<{ line: CreditLine; peer: Community }>> => {
+    const lines = await db.community(c.id, async (trx) => CreditLine.query(trx));
+    const out: Array<{ line: CreditLine; peer: Community }> = [];
+    for (const line of lines) {
+      const peer = await communities.getById(line.peerId);
+      if (!isCommunityError(peer)) out.push({ line, peer });
+    }
+    return out;
+  };
+
   /** Bring the ledger in line with the community's rate as recorded now, then clear its mark. */
   const resync = async (c: Community, markedAt: Date | null, actor: string): Promise<void> => {
     if (c.kind !== PEER) {
@@ -57,10 +68,7 @@ export function createRateService(deps: {
           if (isAccountError(a)) throw new Error(`could not re-apply the import-export limits of ${c.code} at its new rate: ${a}`);
         }
       }
-      const lines = await db.community(c.id, async (trx) => CreditLine.query(trx));
-      for (const l of lines) {
-        const peer = await communities.getById(l.peerId);
-        if (isCommunityError(peer)) continue;
+      for (const { line: l, peer } of await grantedLines(c)) {
         // A payment between the check in change() and here can leave the line carrying
         // more than its new limit: it is held at what it carries (reconciliation lowers
         // it as it clears) rather than leaving the rate change undone.
@@ -85,16 +93,14 @@ export function createRateService(deps: {
       if (!isValidRate(rate)) return CommunityError.InvalidRate;
       const before = await fresh(ref);
       if (isCommunityError(before)) return before;
-      const lines = await db.community(before.id, async (trx) => CreditLine.query(trx).where('limit', '>', 0));
-      if (lines.some((l) => toHour(l.limit, rate, 'down') === 0n)) return CommunityError.LineRoundsToNothing;
+      const lines = (await grantedLines(before)).filter(({ line }) => line.limit > 0n);
+      if (lines.some(({ line }) => toHour(line.limit, rate, 'down') === 0n)) return CommunityError.LineRoundsToNothing;
       // Lowering a line below what it carries is refused; so is a rate that would do it.
       if (before.kind !== PEER && lines.length > 0) {
         const held = await ledger.traderLines(currencyOf(before));
-        for (const l of lines) {
-          const peer = await communities.getById(l.peerId);
-          if (isCommunityError(peer)) continue;
-          const line = held.find((x) => x.externalIssuer === currencyOf(peer).accounts.externalIssuer);
-          if (line && toHour(l.limit, rate, 'down') < line.balance) return CommunityError.LineBelowOutstanding;
+        for (const { line, peer } of lines) {
+          const onLedger = held.find((x) => x.externalIssuer === currencyOf(peer).accounts.externalIssuer);
+          if (onLedger && toHour(line.limit, rate, 'down') < onLedger.balance) return CommunityError.LineBelowOutstanding;
         }
       }
       const markedAt = new Date();

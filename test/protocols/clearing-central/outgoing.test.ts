@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { TestHub, assertSchema, startGovernanceHub, token } from '../../governance/api';
 import { ClearingCentral, parseStr, startClearingCentral } from './emulator';
+import { until } from '../cxp/helpers';
 import { admitCes, balance, connect, hosted } from './helpers';
 
 type Mode = 'pass' | 'down' | 'slow' | 'html' | 'empty' | 'six' | 'lose-answer';
@@ -56,31 +57,47 @@ async function startCesReceiver(): Promise<{ url: string; answer: string; receiv
   return rx;
 }
 
+/**
+ * A hub with one community connected to Clearing Central (through a front that can fail
+ * on demand) and one CES exchange admitted, whose receiver answers the forwards; the
+ * community accepts up to 10 of its units (10 HOUR) of the exchange's HOUR.
+ */
+async function startBilling(env: Record<string, string>, n: { community: string; member: string; nid: string; ces: string; cesNid: string }) {
+  const admin = token();
+  const h = await startGovernanceHub({ GOVERNANCE_TOKENS: `admin:${admin}`, CLEARING_CENTRAL_TIMEOUT_MS: '1000', ...env }, admin);
+  const cc = await startClearingCentral();
+  const front = await startFront(cc.url);
+  const ces = await startCesReceiver();
+  await hosted(h, n.community, [{ code: n.member, creditLimit: '100', maxBalance: '1000' }]);
+  await connect(h, { ...cc, url: front.url }, { community: n.community, nid: n.nid });
+  const rec = await admitCes(h, cc, { code: n.ces, nid: n.cesNid, convRate: '10' });
+  rec.dataUrl = ces.url;
+  assert.equal((await h.call('PUT', `/communities/${n.community}/credit-lines/${n.ces}`, { body: { limit: '10' } })).status, 200);
+  return {
+    h, cc, front, ces,
+    async close() {
+      await front.stop();
+      await ces.stop();
+      await cc.stop();
+      await h.close();
+    },
+  };
+}
+
 describe('Clearing Central: bills members here send CES members', function () {
   this.timeout(180000);
-  const admin = token();
+  let setup: Awaited<ReturnType<typeof startBilling>> | undefined;
   let h: TestHub;
   let cc: ClearingCentral;
   let front: Awaited<ReturnType<typeof startFront>>;
   let ces: Awaited<ReturnType<typeof startCesReceiver>>;
 
   before(async () => {
-    h = await startGovernanceHub({ GOVERNANCE_TOKENS: `admin:${admin}`, CLEARING_CENTRAL_TIMEOUT_MS: '1000' }, admin);
-    cc = await startClearingCentral();
-    front = await startFront(cc.url);
-    ces = await startCesReceiver();
-    await hosted(h, 'GRN1', [{ code: 'GRN10001', creditLimit: '100', maxBalance: '1000' }]);
-    await connect(h, { ...cc, url: front.url }, { community: 'GRN1', nid: 'cen0001' });
-    const rec = await admitCes(h, cc, { code: 'CES1', nid: 'cen0042', convRate: '10' });
-    rec.dataUrl = ces.url;
-    // GRN1 accepts up to 10 GRN (10 HOUR) of CES1's HOUR.
-    assert.equal((await h.call('PUT', '/communities/GRN1/credit-lines/CES1', { body: { limit: '10' } })).status, 200);
+    setup = await startBilling({}, { community: 'GRN1', member: 'GRN10001', nid: 'cen0001', ces: 'CES1', cesNid: 'cen0042' });
+    ({ h, cc, front, ces } = setup);
   });
   after(async () => {
-    await front?.stop();
-    await ces?.stop();
-    await cc?.stop();
-    await h?.close();
+    await setup?.close();
   });
   beforeEach(() => {
     front.mode = 'pass';
@@ -204,45 +221,31 @@ describe('Clearing Central: bills members here send CES members', function () {
 
 describe('Clearing Central: reconciliation asks about open bills on its own', function () {
   this.timeout(180000);
-  const admin = token();
+  let setup: Awaited<ReturnType<typeof startBilling>> | undefined;
   let h: TestHub;
-  let cc: ClearingCentral;
   let front: Awaited<ReturnType<typeof startFront>>;
   let ces: Awaited<ReturnType<typeof startCesReceiver>>;
 
   before(async () => {
-    h = await startGovernanceHub({ GOVERNANCE_TOKENS: `admin:${admin}`, CLEARING_CENTRAL_TIMEOUT_MS: '1000', CLEARING_CENTRAL_RESOLVE_AFTER_MS: '300' }, admin);
-    cc = await startClearingCentral();
-    front = await startFront(cc.url);
-    ces = await startCesReceiver();
-    await hosted(h, 'GRN2', [{ code: 'GRN20001', creditLimit: '100', maxBalance: '1000' }]);
-    await connect(h, { ...cc, url: front.url }, { community: 'GRN2', nid: 'cen0002' });
-    const rec = await admitCes(h, cc, { code: 'CES2', nid: 'cen0043', convRate: '10' });
-    rec.dataUrl = ces.url;
-    assert.equal((await h.call('PUT', '/communities/GRN2/credit-lines/CES2', { body: { limit: '10' } })).status, 200);
+    setup = await startBilling({ CLEARING_CENTRAL_RESOLVE_AFTER_MS: '300' }, { community: 'GRN2', member: 'GRN20001', nid: 'cen0002', ces: 'CES2', cesNid: 'cen0043' });
+    ({ h, front, ces } = setup);
   });
   after(async () => {
-    await front?.stop();
-    await ces?.stop();
-    await cc?.stop();
-    await h?.close();
+    await setup?.close();
   });
 
   const send = (amount: string) => h.call('POST', '/clearing-central/bills', {
     body: { seller: 'GRN2/GRN20001', buyerNid: 'cen0043', buyerId: 'ZA430001', amount, description: 'bread' },
   });
   const bill = async (txid: string) => (await h.call('GET', '/clearing-central/bills')).body.bills.find((b: any) => b.txid === txid);
-  const until = async (what: string, ok: () => Promise<boolean>) => {
-    for (const end = Date.now() + 60000; Date.now() < end; await new Promise((r) => setTimeout(r, 250))) if (await ok()) return;
-    assert.fail(`timed out waiting for ${what}`);
-  };
+
 
   it('a bill whose answer was lost while Clearing Central was down is sent again when it is back, and paid once', async () => {
     front.mode = 'down';
     const r = await send('1');
     assert.equal(r.body.state, 'unknown', JSON.stringify(r.body));
     front.mode = 'pass';
-    await until('the bill to be paid', async () => (await bill(r.body.txid))?.state === 'paid');
+    await until('the bill to be paid', async () => (await bill(r.body.txid))?.state === 'paid', 60000);
     assert.equal(await balance(h, 'GRN2', 'GRN20001'), '1.0000000');
     assert.equal(ces.received.filter((m) => m.get('txid') === r.body.txid).length, 1, 'the CES exchange billed once');
   });
@@ -252,7 +255,7 @@ describe('Clearing Central: reconciliation asks about open bills on its own', fu
     const r = await send('2');
     assert.equal(r.body.state, 'unknown');
     front.mode = 'pass';
-    await until('reconciliation to ask again', async () => (await bill(r.body.txid))?.code === 6);
+    await until('reconciliation to ask again', async () => (await bill(r.body.txid))?.code === 6, 60000);
     await new Promise((res) => setTimeout(res, 1500));
     const b = await bill(r.body.txid);
     assert.deepEqual([b.state, b.code], ['unknown', 6]);
