@@ -12,6 +12,7 @@ import { StellarNetwork, networkName, openStellarNetwork } from './ledger/networ
 import { createCommunityService } from './core/communities/service';
 import { createAccountService } from './core/accounts/service';
 import { createCreditLineService } from './core/credit-lines/service';
+import { createNettingService } from './core/netting/service';
 import { createTransferService } from './core/transfers/service';
 import { createRebalancer } from './core/rebalancer';
 import { createReconciler } from './core/reconcile';
@@ -97,7 +98,8 @@ export function buildCore(deps: {
     if (t) await transfers.compensate(t, d.lastError ?? 'refused by the other side');
   });
   const onward = createOnwardRegistry();
-  return { keyring, accounts, communities, creditLines, transfers, rebalancer, reconciler, deliveries, onward, remotePayees, exchanges, rates };
+  const netting = createNettingService({ db, ledger, communities });
+  return { keyring, accounts, communities, creditLines, transfers, rebalancer, reconciler, deliveries, onward, remotePayees, exchanges, rates, netting };
 }
 
 /** The hub's own keys (sponsor, channels), sealed in the vault under the master key. */

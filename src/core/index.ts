@@ -12,6 +12,7 @@ import { ExchangeService } from './exchanges/service';
 import { OnwardRegistry } from './deliveries/onward';
 import { Keyring } from './keys';
 import { RateService } from './rates/service';
+import { NettingService } from './netting/service';
 import { Rebalancer } from './rebalancer';
 import { Reconciler } from './reconcile';
 import { RemotePayees } from './transfers/remote-payees';
@@ -36,6 +37,8 @@ export interface Core {
   exchanges: ExchangeService;
   /** Rate changes, carried to the ledger's trustlines, offers and exchange limits (durably). */
   rates: RateService;
+  /** Multilateral netting of inter-community positions: opt-in, preview. */
+  netting: NettingService;
 }
 
 export {
@@ -68,6 +71,10 @@ export { currencyOf } from './communities/currency';
 export { CreditLineError, creditLineErrorInfo, isCreditLineError } from './credit-lines/errors';
 export type { CreditLineService } from './credit-lines/service';
 export type { RateService } from './rates/service';
+export { largestClearing } from './netting/engine';
+export type { Clearing, NettingInput, Position } from './netting/engine';
+export { shareOf } from './netting/service';
+export type { CommunityClearing, LeftOut, NettingPreview, NettingService, NettingSettings } from './netting/service';
 
 export { Delivery } from './deliveries/model';
 export type { DeliveryHandler, DeliveryOutcome, DeliveryService } from './deliveries/service';

@@ -1,5 +1,5 @@
 /**
- * `intertrade community|member|credit-line|rate|transfer|audit|reconcile|token …`: the
+ * `intertrade community|member|credit-line|rate|transfer|audit|reconcile|token|netting …`: the
  * governance API from a shell. The CLI is an HTTP client of the running hub, never a
  * second writer: the hub owns the ledger's channel accounts and sequence numbers, so a
  * second process submitting on them would race it. Protocols add their own commands
@@ -27,7 +27,9 @@ const usage = (mirrorKinds: readonly string[]) => `governance (a client of the r
   reconcile [--repair]              compare the hub with the ledger (exit 1 while drift remains)
   token create --actor NAME --role operator|community|auditor [--community CODE]… [--expires ISO-8601]
                                   prints the new token alone on its last line (shown once)
-  token list | revoke ACTOR        (hub operator only)`;
+  token list | revoke ACTOR        (hub operator only)
+  netting preview                  the largest clearing of inter-community positions now (nothing moves)
+  netting set CODE on|off [--cap AMOUNT]   whether CODE takes part; most one run clears (CODE units)`;
 
 /** The hub's own governance commands; communities may be created as the mirror kinds the protocols declare. */
 export const governanceCommands = (mirrorKinds: readonly string[] = []): CliCommands => ({
@@ -161,6 +163,25 @@ export const governanceCommands = (mirrorKinds: readonly string[] = []): CliComm
       for (const d of drift) io.out(`${d.community}  ${d.kind}  ${d.subject}  ${d.detail}${d.repaired ? '  [repaired]' : ''}`);
       return drift.some((d) => !d.repaired) ? 1 : 0;
     }),
+    command('netting preview', async ({ args, api, io }) => {
+      parse(args, {}, []);
+      const p = await api<NettingPreviewView>('GET', '/netting/preview');
+      if (p.totals) io.out(`cleared ${p.totals.cleared} of ${p.totals.gross} HOUR of positions (${(p.totals.share * 100).toFixed(1)} %)`);
+      if (p.communities.length > 0) {
+        for (const line of table([['COMMUNITY', 'CLAIMS (HOUR)', 'AFTER', 'DEBTS (HOUR)', 'AFTER', 'ROOM FREED'],
+          ...p.communities.map((c) => [c.community, c.claimsBefore, c.claimsAfter, c.debtsBefore, c.debtsAfter, c.roomFreed])])) io.out(line);
+      } else io.out('no community takes part yet (netting set CODE on)');
+      for (const l of p.leftOut) io.out(`${l.community} takes no part: ${l.detail}`);
+      return 0;
+    }),
+    command('netting set', async ({ args, api, io }) => {
+      const { values, args: [code, onOff] } = parse(args, { cap: { type: 'string' } }, ['CODE', 'on|off']);
+      if (onOff !== 'on' && onOff !== 'off') throw new Usage(`netting set: say on or off, not "${onOff}"`);
+      const s = await api<{ community: string; optedIn: boolean; cap: string | null }>('PUT', `/communities/${encodeURIComponent(code)}/netting`,
+        { optedIn: onOff === 'on', ...(values.cap !== undefined ? { cap: values.cap } : {}) });
+      io.out(`${s.community} ${s.optedIn ? 'takes part in netting' : 'takes no part in netting'}${s.cap !== null ? `, at most ${s.cap} ${s.community} per run` : ''}`);
+      return 0;
+    }),
     command('token create', async ({ args, api, io }) => {
       const { values } = parseTokenArgs(args);
       if (!values.actor || !values.role) throw new Usage('token create needs --actor and --role');
@@ -194,6 +215,12 @@ export const governanceCommands = (mirrorKinds: readonly string[] = []): CliComm
     }),
   ],
 });
+
+interface NettingPreviewView {
+  communities: Array<{ community: string; claimsBefore: string; claimsAfter: string; debtsBefore: string; debtsAfter: string; roomFreed: string }>;
+  leftOut: Array<{ community: string; reason: string; detail: string }>;
+  totals?: { gross: string; cleared: string; share: number };
+}
 
 interface TokenView { id: string; actor: string; role: string; communities: string[]; createdAt: string; expiresAt: string | null }
 

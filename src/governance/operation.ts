@@ -3,6 +3,7 @@
  * router mounts these and the OpenAPI document is generated from the same list, so
  * every route is documented and every documented route exists.
  */
+import { NettingService } from '../core/netting/service';
 import { AccountService } from '../core/accounts/service';
 import { CommunityService } from '../core/communities/service';
 import { CreditLineService } from '../core/credit-lines/service';
@@ -25,6 +26,7 @@ export interface GovernanceDeps {
   deliveries: DeliveryService;
   reconciler: Reconciler;
   rates: RateService;
+  netting: NettingService;
   /** Tokens kept in the database; absent in tests that need only GOVERNANCE_TOKENS. */
   tokens?: TokenStore;
 }

@@ -17,6 +17,7 @@ import { Access, Principal, codeOf, forbidden, missingRight, needsBody } from '.
 import { actingAs } from '../core/audit';
 import { OutOfReach, confined } from '../db/confine';
 import { tokenOperations } from './token-operations';
+import { nettingOperations } from './netting';
 import { communityOperations } from './communities';
 import { creditLineOperations } from './credit-lines';
 import { BASE_PATH, openApiDocument } from './openapi';
@@ -42,6 +43,7 @@ export function governanceOperations(deps: GovernanceDeps, plugins: GovernancePl
     ...auditOperations(deps),
     ...reconcileOperations(deps),
     ...tokenOperations(deps),
+    ...nettingOperations(deps),
     ...plugins.operations,
   ];
   let document: Record<string, unknown> | null = null;

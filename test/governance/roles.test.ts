@@ -57,6 +57,7 @@ describe('governance roles: who may do what', function () {
       accounts: await o('accounts').orderBy(['community_id', 'code']),
       lines: await o('credit_lines').orderBy(['community_id', 'peer_id']),
       transfers: await o('transfers').orderBy('id'),
+      netting: await o('netting_settings').orderBy('community_id'),
       audit: await o('audit_log').count({ n: '*' }),
       tokens: await o('governance_tokens').orderBy('id'),
       komunitin: await o('komunitin_transfers').count({ n: '*' }),
@@ -130,6 +131,9 @@ describe('governance roles: who may do what', function () {
     { op: 'acceptKomunitinRequest', method: 'POST', path: `/communities/GRN1/komunitin/requests/${UNKNOWN_ID}/accept`, allowed: WRITE_GRN },
     { op: 'rejectKomunitinRequest', method: 'POST', path: `/communities/GRN1/komunitin/requests/${UNKNOWN_ID}/reject`, allowed: WRITE_GRN },
     { op: 'setKomunitinPolicy', method: 'PUT', path: '/communities/GRN1/komunitin/policy', body: { acceptRequests: 'manual' }, allowed: WRITE_GRN },
+    { op: 'getNetting', method: 'GET', path: '/communities/GRN1/netting', allowed: READ_GRN },
+    { op: 'setNetting', method: 'PUT', path: '/communities/GRN1/netting', body: { optedIn: true, cap: '50' }, allowed: WRITE_GRN },
+    { op: 'previewNetting', method: 'GET', path: '/netting/preview', allowed: EVERYONE },
   ];
 
   it('has a case for every operation that declares a right, each operation documenting 403', async () => {
@@ -146,7 +150,7 @@ describe('governance roles: who may do what', function () {
     'getTransfer (payee side)', 'listAudit', 'reconcile', 'createToken', 'listTokens', 'revokeTokens', 'approveExchange', 'listExchanges',
     'getExchange', 'listBalanceMismatches', 'setExchangeStatus', 'rotateExchangeKey', 'setExchangeTicks', 'setExchangeLegacy',
     'registerKomunitinPeer', 'payKomunitinAccount', 'requestKomunitinPayment', 'listKomunitinRequests', 'acceptKomunitinRequest',
-    'rejectKomunitinRequest', 'setKomunitinPolicy'].entries()) {
+    'rejectKomunitinRequest', 'setKomunitinPolicy', 'getNetting', 'setNetting', 'previewNetting'].entries()) {
     it(`${name}: refused (403, nothing changed) to every role but those allowed, who pass`, async () => {
       const c = cases()[i];
       assert.equal(c.op, name.split(' ')[0]);
@@ -194,6 +198,17 @@ describe('governance roles: who may do what', function () {
     const all = ok(await as('auditor', 'GET', '/audit?limit=1000'), 200).entries as Array<{ subject: string; role: string | null }>;
     assert.ok(all.some((e) => e.subject === 'community:RED1' && e.role === 'operator'));
     assert.ok(!entries.some((e) => e.subject === 'community:RED1'));
+  });
+
+  it('shows a governing body the netting preview of its communities only, without the hub-wide totals', async () => {
+    const green = ok(await as('green', 'GET', '/netting/preview'), 200);
+    assertSchema('NettingPreview', green);
+    assert.deepEqual([...green.communities, ...green.leftOut].map((x: { community: string }) => x.community), ['GRN1']);
+    assert.equal(green.totals, undefined);
+    const operator = ok(await as('operator', 'GET', '/netting/preview'), 200);
+    assertSchema('NettingPreview', operator);
+    assert.ok(operator.leftOut.length >= 3, 'every community is listed, with why it takes no part');
+    assert.deepEqual(Object.keys(operator.totals), ['gross', 'cleared', 'share']);
   });
 
   it('no community-scoped token reads or changes another community through any route (property)', async () => {

@@ -7,6 +7,7 @@ import * as transfers from './transfers';
 import * as audit from './audit';
 import * as reconcile from './reconcile';
 import * as tokens from './tokens';
+import * as netting from './netting';
 import { Schema } from './schema';
 
 /**
@@ -23,6 +24,7 @@ export function governanceSchemas(opts: { mirrorKinds: readonly string[]; protoc
     audit.AuditQuery, audit.AuditEntry, audit.AuditList,
     reconcile.ReconcileRequest, reconcile.Drift, reconcile.DriftReport,
     tokens.CreateToken, tokens.Token, tokens.NewToken, tokens.TokenList,
+    netting.SetNetting, netting.Netting, netting.NettingPreview,
     ...opts.protocols,
   ];
 }

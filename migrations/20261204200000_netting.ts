@@ -1,0 +1,30 @@
+import { Knex } from 'knex';
+import { grantApp } from '../src/db/rls';
+
+/**
+ * Netting (src/core/netting): whether a community takes part, decided by its governing
+ * body (off by default: a community that never said yes is never cleared), and the most
+ * it lets one run clear, in its own units. Read hub-wide — the preview weighs every
+ * community's choice, whoever asks, and a choice to take part is no secret — but written
+ * only in the community's own scope (row level security on writes), as cc_exchanges.
+ */
+export async function up(knex: Knex): Promise<void> {
+  await knex.schema.createTable('netting_settings', (t) => {
+    t.uuid('community_id').primary().references('communities.id');
+    t.boolean('opted_in').notNullable().defaultTo(false);
+    /** Most cleared through the community per run, its units (stroops); null: no cap. */
+    t.bigInteger('cap').nullable();
+    t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+  });
+  await knex.raw('alter table netting_settings add constraint netting_cap_positive check (cap is null or cap >= 0)');
+  await grantApp(knex, 'netting_settings', 'select, insert, update');
+  await knex.raw('alter table netting_settings enable row level security');
+  await knex.raw('create policy settings_read on netting_settings for select to intertrade_app using (true)');
+  await knex.raw('create policy own_insert on netting_settings for insert to intertrade_app with check (community_id = current_community())');
+  await knex.raw(`create policy own_update on netting_settings for update to intertrade_app
+    using (community_id = current_community()) with check (community_id = current_community())`);
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTable('netting_settings');
+}
