@@ -23,8 +23,29 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw('create policy own_insert on netting_settings for insert to intertrade_app with check (community_id = current_community())');
   await knex.raw(`create policy own_update on netting_settings for update to intertrade_app
     using (community_id = current_community()) with check (community_id = current_community())`);
+
+  // A run: what it planned (cycles of legs, by community code, HOUR stroops), each
+  // transaction's hash written before it is sent, and what applied. Hub-wide: a run
+  // spans communities and belongs to none.
+  await knex.schema.createTable('netting_runs', (t) => {
+    t.uuid('id').primary();
+    t.text('actor').notNullable();
+    /** running → done (every transaction answered) | failed (stopped at a refused one; the rest not sent). */
+    t.text('state').notNullable().defaultTo('running');
+    t.jsonb('plan').notNullable();
+    t.specificType('hashes', 'text[]').notNullable().defaultTo('{}');
+    /** HOUR stroops cleared on the ledger, Σ over the transactions that applied. */
+    t.bigInteger('cleared').notNullable().defaultTo(0);
+    t.bigInteger('gross').notNullable();
+    t.text('error');
+    t.timestamp('started_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.timestamp('finished_at', { useTz: true });
+  });
+  await knex.raw("alter table netting_runs add constraint netting_run_state check (state in ('running', 'done', 'failed'))");
+  await grantApp(knex, 'netting_runs', 'select, insert, update');
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTable('netting_runs');
   await knex.schema.dropTable('netting_settings');
 }

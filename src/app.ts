@@ -98,7 +98,7 @@ export function buildCore(deps: {
     if (t) await transfers.compensate(t, d.lastError ?? 'refused by the other side');
   });
   const onward = createOnwardRegistry();
-  const netting = createNettingService({ db, ledger, communities });
+  const netting = createNettingService({ db, ledger, keyring, rebalancer, communities });
   return { keyring, accounts, communities, creditLines, transfers, rebalancer, reconciler, deliveries, onward, remotePayees, exchanges, rates, netting };
 }
 
@@ -228,6 +228,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
   await core.communities.resumeProvisioning();
   await core.rates.resume();
   await core.creditLines.load();
+  await core.netting.resume();
   const resumed = await core.transfers.resume();
   if (resumed > 0) logger.info({ resumed }, 'unfinished transfers resumed');
   core.deliveries.start();
@@ -286,6 +287,15 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
     }, config.reconcileIntervalMs)
     : null;
   timer?.unref();
+  // Netting every NETTING_INTERVAL_MS among the communities that opted in (the service runs one at a time).
+  const netting = config.nettingIntervalMs > 0
+    ? setInterval(() => {
+      core.netting.run('hub (NETTING_INTERVAL_MS)')
+        .then((r) => logger.info({ run: r.id, state: r.state, cleared: r.cleared.toString() }, 'netting run'))
+        .catch((err) => logger.error({ err }, 'netting run failed'));
+    }, config.nettingIntervalMs)
+    : null;
+  netting?.unref();
   // The embedded database has no autovacuum of its own (see Database.maintain).
   const upkeep = db.embedded
     ? setInterval(() => { db.maintain().catch((err) => logger.warn({ err }, 'database upkeep failed')); }, 60_000)
@@ -298,6 +308,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
     stop() {
       stopping ??= (async () => {
         if (timer) clearInterval(timer);
+        if (netting) clearInterval(netting);
         if (upkeep) clearInterval(upkeep);
         await http.stop();
         await reconciling;

@@ -27,6 +27,8 @@ export interface Config {
     | { kind: 'embedded'; port: number; close: 'instant' | number };
   /** How often the hub reconciles its records with the ledger (0: never on its own). */
   reconcileIntervalMs: number;
+  /** NETTING_INTERVAL_MS: between netting runs; 0, only on demand. */
+  nettingIntervalMs: number;
   /**
    * How long after a settlement the traders' offers of its communities are rebalanced,
    * in one transaction for all settlements meanwhile (0: at once); a payment that needs
@@ -192,6 +194,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const reconcileIntervalMs = int('RECONCILE_INTERVAL_MS', 300000, 0, 86400000, 'milliseconds between reconciliations with the ledger (0 disables)');
+  const nettingIntervalMs = int('NETTING_INTERVAL_MS', 0, 0, 604800000, 'milliseconds between netting runs (0: only on demand)');
   const rebalanceDelayMs = int('REBALANCE_DELAY_MS', 1000, 0, 600000, 'milliseconds from a settlement to the rebalance of its traders\' offers');
   const stellarChannels = int('STELLAR_CHANNELS', 10, 1, 100, 'the number of channel accounts');
   const transferWaitMs = int('TRANSFER_WAIT_MS', 10000, 100, 600000, 'milliseconds a request waits for its payment to be final on the ledger before it is answered as still settling');
@@ -235,7 +238,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
-    port, host, publicUrl, databaseUrl, dataDir, masterKey, newMasterKey, stellar, reconcileIntervalMs, rebalanceDelayMs, stellarChannels, transferWaitMs, friendbotUrl,
+    port, host, publicUrl, databaseUrl, dataDir, masterKey, newMasterKey, stellar, reconcileIntervalMs, nettingIntervalMs, rebalanceDelayMs, stellarChannels, transferWaitMs, friendbotUrl,
     logLevel: level as LogLevel, bodyLimit, shutdownTimeoutMs, governanceTokens, komunitin, clearingCentral,
   };
 }

@@ -132,6 +132,14 @@ export interface Ledger {
   ): Promise<void | LedgerError>;
   /** HOUR of `trusted` held by `truster`'s trader, in truster units (what is outstanding). */
   creditLineUsage(truster: LedgerCurrency, trusted: LedgerCurrency): Promise<bigint>;
+  /**
+   * One clearing transaction (netting): each leg's creditor trader hands `amount` (HOUR
+   * stroops) of the debtor's HOUR back to the debtor's trader. The legs should form a
+   * circulation; the transaction applies wholly or not at all. `onSubmit` runs before it is sent.
+   */
+  settleClearing(
+    legs: Array<{ debtor: LedgerCurrency; creditor: LedgerCurrency; amount: bigint }>, keys: KeyLookup, onSubmit?: SubmitHook,
+  ): Promise<{ ok: true; hash: string; ledger: number; operations: number } | { ok: false; code: string }>;
   /** Re-price and resize the currency's trader offers; returns how many operations that took (0: already right). */
   rebalance(c: LedgerCurrency, keys: KeyLookup): Promise<number>;
   /** An account as the ledger has it: its trustline to the currency, or null if it does not exist. */

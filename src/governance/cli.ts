@@ -29,7 +29,8 @@ const usage = (mirrorKinds: readonly string[]) => `governance (a client of the r
                                   prints the new token alone on its last line (shown once)
   token list | revoke ACTOR        (hub operator only)
   netting preview                  the largest clearing of inter-community positions now (nothing moves)
-  netting set CODE on|off [--cap AMOUNT]   whether CODE takes part; most one run clears (CODE units)`;
+  netting set CODE on|off [--cap AMOUNT]   whether CODE takes part; most one run clears (CODE units)
+  netting run | runs               clear now on the ledger (hub operator) | the latest runs`;
 
 /** The hub's own governance commands; communities may be created as the mirror kinds the protocols declare. */
 export const governanceCommands = (mirrorKinds: readonly string[] = []): CliCommands => ({
@@ -182,6 +183,19 @@ export const governanceCommands = (mirrorKinds: readonly string[] = []): CliComm
       io.out(`${s.community} ${s.optedIn ? 'takes part in netting' : 'takes no part in netting'}${s.cap !== null ? `, at most ${s.cap} ${s.community} per run` : ''}`);
       return 0;
     }),
+    command('netting run', async ({ args, api, io }) => {
+      parse(args, {}, []);
+      const r = await api<NettingRunView>('POST', '/netting/runs');
+      io.out(`netting run ${r.id} ${r.state}: cleared ${r.cleared} of ${r.gross} HOUR in ${r.transactions.length} transaction(s)${r.error ? ` — ${r.error}` : ''}`);
+      return r.state === 'done' ? 0 : 1;
+    }),
+    command('netting runs', async ({ args, api, io }) => {
+      parse(args, {}, []);
+      const { runs } = await api<{ runs: NettingRunView[] }>('GET', '/netting/runs');
+      if (runs.length === 0) io.out('no netting run yet');
+      else for (const line of table([['STARTED', 'STATE', 'CLEARED (HOUR)', 'GROSS (HOUR)', 'BY'], ...runs.map((r) => [r.startedAt, r.state, r.cleared, r.gross, r.actor])])) io.out(line);
+      return 0;
+    }),
     command('token create', async ({ args, api, io }) => {
       const { values } = parseTokenArgs(args);
       if (!values.actor || !values.role) throw new Usage('token create needs --actor and --role');
@@ -221,6 +235,8 @@ interface NettingPreviewView {
   leftOut: Array<{ community: string; reason: string; detail: string }>;
   totals?: { gross: string; cleared: string; share: number };
 }
+
+interface NettingRunView { id: string; actor: string; state: string; gross: string; cleared: string; transactions: string[]; error: string | null; startedAt: string }
 
 interface TokenView { id: string; actor: string; role: string; communities: string[]; createdAt: string; expiresAt: string | null }
 

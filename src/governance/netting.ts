@@ -4,7 +4,7 @@
  * see — a governing body its own communities' figures, the hub-wide their totals too.
  */
 import { formatAmount, isAmountError, parseAmount } from '../core/amounts';
-import { LeftOut, NettingService, NettingSettings, shareOf } from '../core/netting/service';
+import { LeftOut, NettingRun, NettingService, NettingSettings, shareOf } from '../core/netting/service';
 import { visible } from './access';
 import { requireCommunity } from './lookup';
 import { GovernanceDeps, Operation, operation } from './operation';
@@ -16,6 +16,12 @@ const LEFT_OUT: Record<LeftOut, string> = {
   keys_elsewhere: 'its currency is kept by another server, whose trader keys the hub does not hold',
   not_on_ledger: 'its currency is not on the ledger yet',
 };
+
+const runView = (r: NettingRun) => ({
+  id: r.id, actor: r.actor, state: r.state, gross: formatAmount(r.gross), cleared: formatAmount(r.cleared),
+  transactions: r.hashes.map((h) => h.slice(h.indexOf(':') + 1)), error: r.error,
+  startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt?.toISOString() ?? null,
+});
 
 const settingsView = (code: string, s: NettingSettings) => ({ community: code, optedIn: s.optedIn, cap: s.cap === null ? null : formatAmount(s.cap) });
 
@@ -82,6 +88,27 @@ export function nettingOperations(deps: GovernanceDeps & { netting: NettingServi
               : {}),
           },
         };
+      },
+    }),
+    operation({
+      id: 'runNetting', method: 'post', path: '/netting/runs', tag: 'netting',
+      access: { right: 'write', scope: 'hub' },
+      summary: 'Clear now, on the ledger, what the preview shows',
+      description: 'The clearing is split into cycles, grouped into transactions of at most 24 legs; each applies wholly or not at all, so no net position moves even between them. A transaction the ledger refuses (positions moved meanwhile) stops the run: state failed, nothing of it moved; the next run reads the positions again.',
+      responses: { 201: { description: 'the run, finished', schema: S.NettingRun } },
+      errors: [401, 403, 503],
+      async handle({ actor }) {
+        return { status: 201, body: runView(await deps.netting.run(actor)) };
+      },
+    }),
+    operation({
+      id: 'listNettingRuns', method: 'get', path: '/netting/runs', tag: 'netting',
+      access: { right: 'read', scope: 'hub' },
+      summary: 'The latest netting runs: what each cleared on the ledger ("cleared by netting" over time)',
+      responses: { 200: { description: 'the runs, newest first', schema: S.NettingRunList } },
+      errors: [401, 403, 503],
+      async handle() {
+        return { status: 200, body: { runs: (await deps.netting.runs()).map(runView) } };
       },
     }),
   ];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Position, largestClearing } from '../../src/core/netting/engine';
+import { Position, cyclesOf, largestClearing } from '../../src/core/netting/engine';
 
 /**
  * An exact solver written another way, for small networks only: start from clearing
@@ -143,3 +143,21 @@ describe('netting engine: the largest clearing', () => {
   });
 });
 
+
+describe('netting engine: a clearing as cycles', () => {
+  it('splits every clearing into cycles that add up to it', () => {
+    fc.assert(fc.property(network, ({ positions, caps }) => {
+      const r = largestClearing({ positions, caps: new Map(Object.entries(caps)) });
+      const cycles = cyclesOf(r.cleared);
+      const sum = new Map<string, bigint>();
+      for (const cycle of cycles) {
+        for (const [c, v] of net(cycle)) assert.equal(v, 0n, `a cycle moves ${c}'s net position`);
+        cycle.forEach((l, i) => assert.equal(l.creditor, cycle[(i + 1) % cycle.length].debtor, 'legs chain round'));
+        for (const l of cycle) sum.set(`${l.debtor}>${l.creditor}`, (sum.get(`${l.debtor}>${l.creditor}`) ?? 0n) + l.amount);
+      }
+      const want = new Map<string, bigint>();
+      for (const l of r.cleared) want.set(`${l.debtor}>${l.creditor}`, (want.get(`${l.debtor}>${l.creditor}`) ?? 0n) + l.amount);
+      assert.deepEqual(sum, want);
+    }), { numRuns: 300 });
+  });
+});

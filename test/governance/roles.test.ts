@@ -58,6 +58,7 @@ describe('governance roles: who may do what', function () {
       lines: await o('credit_lines').orderBy(['community_id', 'peer_id']),
       transfers: await o('transfers').orderBy('id'),
       netting: await o('netting_settings').orderBy('community_id'),
+      nettingRuns: await o('netting_runs').count({ n: '*' }),
       audit: await o('audit_log').count({ n: '*' }),
       tokens: await o('governance_tokens').orderBy('id'),
       komunitin: await o('komunitin_transfers').count({ n: '*' }),
@@ -134,6 +135,8 @@ describe('governance roles: who may do what', function () {
     { op: 'getNetting', method: 'GET', path: '/communities/GRN1/netting', allowed: READ_GRN },
     { op: 'setNetting', method: 'PUT', path: '/communities/GRN1/netting', body: { optedIn: true, cap: '50' }, allowed: WRITE_GRN },
     { op: 'previewNetting', method: 'GET', path: '/netting/preview', allowed: EVERYONE },
+    { op: 'runNetting', method: 'POST', path: '/netting/runs', allowed: OPERATOR },
+    { op: 'listNettingRuns', method: 'GET', path: '/netting/runs', allowed: HUB_READERS },
   ];
 
   it('has a case for every operation that declares a right, each operation documenting 403', async () => {
@@ -150,7 +153,7 @@ describe('governance roles: who may do what', function () {
     'getTransfer (payee side)', 'listAudit', 'reconcile', 'createToken', 'listTokens', 'revokeTokens', 'approveExchange', 'listExchanges',
     'getExchange', 'listBalanceMismatches', 'setExchangeStatus', 'rotateExchangeKey', 'setExchangeTicks', 'setExchangeLegacy',
     'registerKomunitinPeer', 'payKomunitinAccount', 'requestKomunitinPayment', 'listKomunitinRequests', 'acceptKomunitinRequest',
-    'rejectKomunitinRequest', 'setKomunitinPolicy', 'getNetting', 'setNetting', 'previewNetting'].entries()) {
+    'rejectKomunitinRequest', 'setKomunitinPolicy', 'getNetting', 'setNetting', 'previewNetting', 'runNetting', 'listNettingRuns'].entries()) {
     it(`${name}: refused (403, nothing changed) to every role but those allowed, who pass`, async () => {
       const c = cases()[i];
       assert.equal(c.op, name.split(' ')[0]);

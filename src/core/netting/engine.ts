@@ -154,3 +154,45 @@ export function largestClearing(input: NettingInput): Clearing {
   });
   return { cleared, total };
 }
+
+/**
+ * A circulation as cycles (each itself a circulation): so a clearing too large for one
+ * transaction is settled as several, each wholly or not at all, and no community's net
+ * position moves between them. Follows cleared edges from a community until one repeats,
+ * takes that loop at its smallest amount, and goes on until nothing is left.
+ */
+export function cyclesOf(cleared: Position[]): Position[][] {
+  const left = new Map<string, Map<string, bigint>>();
+  for (const p of cleared) {
+    if (p.amount <= 0n) continue;
+    const out = left.get(p.debtor) ?? new Map<string, bigint>();
+    out.set(p.creditor, (out.get(p.creditor) ?? 0n) + p.amount);
+    left.set(p.debtor, out);
+  }
+  const next = (from: string): string | undefined => [...(left.get(from) ?? [])].find(([, v]) => v > 0n)?.[0];
+  const cycles: Position[][] = [];
+  for (const start of [...left.keys()]) {
+    while (next(start) !== undefined) {
+      const path = [start];
+      const seen = new Map([[start, 0]]);
+      let at = start;
+      for (;;) {
+        const to = next(at);
+        // A circulation leaves nobody with an edge out and none on: anything else is a bug upstream.
+        if (to === undefined) throw new Error(`not a circulation: ${at} has cleared claims but no cleared debt`);
+        if (seen.has(to)) {
+          const loop = path.slice(seen.get(to)!).concat(to);
+          const legs = loop.slice(0, -1).map((debtor, i) => ({ debtor, creditor: loop[i + 1], amount: left.get(debtor)!.get(loop[i + 1])! }));
+          const amount = legs.reduce((m, l) => (l.amount < m ? l.amount : m), legs[0].amount);
+          for (const l of legs) left.get(l.debtor)!.set(l.creditor, l.amount - amount);
+          cycles.push(legs.map((l) => ({ ...l, amount })));
+          break;
+        }
+        seen.set(to, path.length);
+        path.push(to);
+        at = to;
+      }
+    }
+  }
+  return cycles;
+}

@@ -9,13 +9,16 @@
  * community's trader hands back HOUR it holds, so a peer's currency, whose keys live on
  * its own server, is left out (and the preview says so).
  */
+import { randomUUID } from 'node:crypto';
 import { Database, Trx } from '../../db/database';
 import { fromHour, toHour } from '../amounts';
 import { audit } from '../audit';
 import { currencyOf } from '../communities/currency';
 import { Community, PEER } from '../communities/model';
-import { Ledger } from '../ledger';
-import { Position, largestClearing } from './engine';
+import { Keyring } from '../keys';
+import { KeyLookup, Ledger } from '../ledger';
+import { Rebalancer } from '../rebalancer';
+import { Position, cyclesOf, largestClearing } from './engine';
 
 export interface NettingSettings {
   optedIn: boolean;
@@ -48,10 +51,29 @@ export interface NettingPreview {
   cleared: bigint;
 }
 
+export interface NettingRun {
+  id: string;
+  actor: string;
+  state: 'running' | 'done' | 'failed';
+  /** HOUR stroops: gross positions between the communities taking part when it began, and what the ledger cleared. */
+  gross: bigint;
+  cleared: bigint;
+  /** Transactions sent, as `group:hash`. */
+  hashes: string[];
+  error: string | null;
+  startedAt: Date;
+  finishedAt: Date | null;
+}
+
 export interface NettingService {
   settings(c: Community): Promise<NettingSettings>;
   setSettings(c: Community, s: NettingSettings, actor: string): Promise<NettingSettings>;
   preview(): Promise<NettingPreview>;
+  /** Clear on the ledger what the preview shows now: cycles grouped into transactions, each wholly or not at all. */
+  run(actor: string): Promise<NettingRun>;
+  runs(limit?: number): Promise<NettingRun[]>;
+  /** After a crash: a run left `running` is settled from what the ledger knows of its transactions. */
+  resume(): Promise<void>;
 }
 
 const OFF: NettingSettings = { optedIn: false, cap: null };
@@ -62,13 +84,120 @@ const fromRow = (row: { opted_in: boolean; cap: string | null } | undefined): Ne
 const read = async (trx: Trx, communityId: string): Promise<NettingSettings> =>
   fromRow(await trx('netting_settings').where({ community_id: communityId }).first('opted_in', 'cap'));
 
-export function createNettingService(deps: { db: Database; ledger: Ledger; communities: { list(): Promise<Community[]> } }): NettingService {
+/** Legs per clearing transaction: 3 operations each at most, and 2 per creditor, under Stellar's 100. */
+export const LEGS_PER_TRANSACTION = 24;
+
+interface PlanGroup { legs: Array<{ debtor: string; creditor: string; amount: string }> }
+
+const runFromRow = (r: Record<string, any>): NettingRun => ({
+  id: r.id, actor: r.actor, state: r.state, gross: BigInt(r.gross), cleared: BigInt(r.cleared), hashes: r.hashes ?? [],
+  error: r.error ?? null, startedAt: new Date(r.started_at), finishedAt: r.finished_at ? new Date(r.finished_at) : null,
+});
+
+export function createNettingService(deps: {
+  db: Database; ledger: Ledger; keyring: Keyring; rebalancer: Rebalancer; communities: { list(): Promise<Community[]> };
+}): NettingService {
   const { db, ledger } = deps;
+  /** One run at a time in this process: two would read the same positions and clear them twice over (the second would fail on the ledger). */
+  let running: Promise<unknown> = Promise.resolve();
   // Read hub-wide (the migration says why): the preview reads every community's in one query.
   const settings = (c: Community) => db.hub((trx) => read(trx, c.id));
 
+  const preview = async (): Promise<NettingPreview> => previewNow();
+
+  /** Every trader key of the communities in a run, each from its own community's vault scope. */
+  const keysOf = (cs: Community[]): KeyLookup => {
+    const owner = new Map<string, string>();
+    for (const c of cs) for (const pk of Object.values(c.ledgerAccounts as Record<string, string>)) owner.set(pk, c.id);
+    return (pk) => {
+      const id = owner.get(pk);
+      if (!id) throw new Error(`no community of this run holds key ${pk}`);
+      return deps.keyring.lookup(id)(pk);
+    };
+  };
+
+  const finish = (id: string, state: 'done' | 'failed', cleared: bigint, error: string | null) =>
+    db.hub(async (trx) => {
+      await trx('netting_runs').where({ id }).update({ state, cleared: cleared.toString(), error, finished_at: trx.fn.now() });
+      const row = await trx('netting_runs').where({ id }).first();
+      await audit(trx, { actor: row.actor, action: 'netting.run', subject: `netting-run:${id}`, after: { state, cleared, gross: BigInt(row.gross), error } });
+      return runFromRow(row);
+    });
+
+  async function runNow(actor: string): Promise<NettingRun> {
+    // Offers mid-rebalance would race the clearing's own offer changes: let them settle first.
+    await deps.rebalancer.flush();
+    await deps.rebalancer.idle();
+    const p = await preview();
+    const byId = new Map(p.communities.map((x) => [x.community.id, x.community]));
+    const groups: PlanGroup[] = [];
+    for (const cycle of cyclesOf(p.positions.filter((x) => x.cleared > 0n).map((x) => ({ ...x, amount: x.cleared })))) {
+      const last = groups.at(-1);
+      if (!last || last.legs.length + cycle.length > LEGS_PER_TRANSACTION) groups.push({ legs: [] });
+      groups.at(-1)!.legs.push(...cycle.map((l) => ({ debtor: l.debtor, creditor: l.creditor, amount: l.amount.toString() })));
+    }
+    const id = randomUUID();
+    await db.hub((trx) => trx('netting_runs').insert({ id, actor, plan: JSON.stringify(groups), gross: p.gross.toString() }));
+    const keys = keysOf([...byId.values()]);
+    let cleared = 0n;
+    for (const [g, group] of groups.entries()) {
+      // The same pair twice in a group (two cycles through it) is one payment.
+      const merged = new Map<string, { debtor: Community; creditor: Community; amount: bigint }>();
+      for (const l of group.legs) {
+        const k = `${l.debtor}>${l.creditor}`;
+        const m = merged.get(k) ?? { debtor: byId.get(l.debtor)!, creditor: byId.get(l.creditor)!, amount: 0n };
+        m.amount += BigInt(l.amount);
+        merged.set(k, m);
+      }
+      const legs = [...merged.values()].map((l) => ({ debtor: currencyOf(l.debtor), creditor: currencyOf(l.creditor), amount: l.amount }));
+      let outcome;
+      try {
+        outcome = await ledger.settleClearing(legs, keys, async ({ hash }) => {
+          await db.hub((trx) => trx.raw('update netting_runs set hashes = array_append(hashes, ?) where id = ?', [`${g}:${hash}`, id]));
+        });
+      } catch (err) {
+        outcome = { ok: false as const, code: (err as Error).message };
+      }
+      if (!outcome.ok) return finish(id, 'failed', cleared, `transaction ${g + 1} of ${groups.length} refused (${outcome.code}); positions moved meanwhile? the next run reads them again`);
+      cleared += [...merged.values()].reduce((s, l) => s + l.amount, 0n);
+    }
+    for (const c of byId.values()) deps.rebalancer.schedule(c, ['paid', 'received']);
+    return finish(id, 'done', cleared, null);
+  }
+
   return {
     settings,
+    preview,
+
+    run(actor) {
+      const r = running.then(() => runNow(actor));
+      running = r.catch(() => undefined);
+      return r;
+    },
+
+    async runs(limit = 50) {
+      return (await db.hub((trx) => trx('netting_runs').orderBy('started_at', 'desc').limit(Math.min(limit, 500)))).map(runFromRow);
+    },
+
+    async resume() {
+      const open = await db.hub((trx) => trx('netting_runs').where({ state: 'running' }));
+      for (const row of open) {
+        const plan = row.plan as PlanGroup[];
+        let cleared = 0n;
+        let applied = 0;
+        for (const [g, group] of plan.entries()) {
+          const hashes = (row.hashes as string[]).filter((h) => h.startsWith(`${g}:`)).map((h) => h.slice(h.indexOf(':') + 1));
+          let ok = false;
+          for (const h of hashes) if ((await ledger.findTransaction(h))?.successful) ok = true;
+          if (ok) {
+            applied++;
+            cleared += group.legs.reduce((s, l) => s + BigInt(l.amount), 0n);
+          }
+        }
+        // Unknown and still valid envelopes expire within their time bounds; a run is never resent: the next one reads the ledger anew.
+        await finish(row.id, applied === plan.length ? 'done' : 'failed', cleared, applied === plan.length ? null : `interrupted: ${applied} of ${plan.length} transactions applied`);
+      }
+    },
 
     async setSettings(c, s, actor) {
       return db.community(c.id, async (trx) => {
@@ -80,8 +209,10 @@ export function createNettingService(deps: { db: Database; ledger: Ledger; commu
         return s;
       });
     },
+  };
 
-    async preview() {
+  async function previewNow(): Promise<NettingPreview> {
+    {
       const all = await deps.communities.list();
       const chosen = new Map((await db.hub((trx) => trx('netting_settings').select('community_id', 'opted_in', 'cap')))
         .map((r: { community_id: string; opted_in: boolean; cap: string | null }) => [r.community_id, fromRow(r)]));
@@ -137,8 +268,8 @@ export function createNettingService(deps: { db: Database; ledger: Ledger; commu
         gross: positions.reduce((s, p) => s + p.amount, 0n),
         cleared: result.total,
       };
-    },
-  };
+    }
+  }
 }
 
 /** A share as a number with four decimals (cleared / gross), 0 when there is nothing. */

@@ -24,7 +24,7 @@ export function governanceSchemas(opts: { mirrorKinds: readonly string[]; protoc
     audit.AuditQuery, audit.AuditEntry, audit.AuditList,
     reconcile.ReconcileRequest, reconcile.Drift, reconcile.DriftReport,
     tokens.CreateToken, tokens.Token, tokens.NewToken, tokens.TokenList,
-    netting.SetNetting, netting.Netting, netting.NettingPreview,
+    netting.SetNetting, netting.Netting, netting.NettingPreview, netting.NettingRun, netting.NettingRunList,
     ...opts.protocols,
   ];
 }

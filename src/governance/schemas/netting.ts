@@ -75,3 +75,25 @@ export const NettingPreview = schema<unknown>('NettingPreview', {
   },
   required: ['at', 'communities', 'positions', 'leftOut'],
 });
+
+export const NettingRun = schema<unknown>('NettingRun', {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    actor: { type: 'string' },
+    state: { type: 'string', enum: ['running', 'done', 'failed'], description: 'done: every transaction applied; failed: stopped at one the ledger refused (nothing of it moved) or interrupted' },
+    gross: hour('positions between the communities taking part when the run began'),
+    cleared: hour('cleared on the ledger'),
+    transactions: { type: 'array', items: { type: 'string' }, description: 'hashes of the transactions sent' },
+    error: { type: ['string', 'null'] },
+    startedAt: { type: 'string', format: 'date-time' },
+    finishedAt: { type: ['string', 'null'], format: 'date-time' },
+  },
+  required: ['id', 'actor', 'state', 'gross', 'cleared', 'transactions', 'error', 'startedAt', 'finishedAt'],
+});
+
+export const NettingRunList = schema<unknown>('NettingRunList', {
+  type: 'object',
+  properties: { runs: { type: 'array', items: NettingRun.json } },
+  required: ['runs'],
+});

@@ -3,6 +3,7 @@
  * @stellar/stellar-sdk: the same code against the embedded devnet, a quickstart
  * container, testnet or pubnet.
  */
+import { settleClearing } from './netting';
 import { Horizon, Keypair, NotFoundError, TransactionBuilder } from '@stellar/stellar-sdk';
 import { HOUR, assetFromId, localAsset as localAssetOf } from './assets';
 import { Ledger } from '../../core/ledger';
@@ -114,6 +115,7 @@ export async function createStellarLedger(opts: StellarLedgerOptions): Promise<S
     setCreditLine: (truster, trusted, limit, keys, opts) => currency.setCreditLine(deps, truster, trusted, limit, keys, opts),
     creditLineUsage: (truster, trusted) => currency.creditLineUsage(deps, truster, trusted),
     rebalance: (c, keys) => currency.rebalance(deps, c, keys),
+    settleClearing: (legs, keys, onSubmit) => settleClearing(deps, legs, keys, onSubmit),
     async balance(c, publicKey) {
       const account = await server.loadAccount(publicKey);
       return currency.balanceOf(account, localAssetOf(c))?.balance ?? 0n;
