@@ -94,7 +94,7 @@ export function nettingOperations(deps: GovernanceDeps & { netting: NettingServi
       id: 'runNetting', method: 'post', path: '/netting/runs', tag: 'netting',
       access: { right: 'write', scope: 'hub' },
       summary: 'Clear now, on the ledger, what the preview shows',
-      description: 'The clearing is split into cycles, grouped into transactions of at most 24 legs; each applies wholly or not at all, so no net position moves even between them. A transaction the ledger refuses (positions moved meanwhile) stops the run: state failed, nothing of it moved; the next run reads the positions again.',
+      description: 'The clearing is split into cycles, grouped into transactions of at most 19 legs; each applies wholly or not at all, so no net position moves even between them. A transaction the ledger refuses (positions moved meanwhile) stops the run: state failed, nothing of it moved; the next run reads the positions again.',
       responses: { 201: { description: 'the run, finished', schema: S.NettingRun } },
       errors: [401, 403, 503],
       async handle({ actor }) {

@@ -84,8 +84,8 @@ const fromRow = (row: { opted_in: boolean; cap: string | null } | undefined): Ne
 const read = async (trx: Trx, communityId: string): Promise<NettingSettings> =>
   fromRow(await trx('netting_settings').where({ community_id: communityId }).first('opted_in', 'cap'));
 
-/** Legs per clearing transaction: 3 operations each at most, and 2 per creditor, under Stellar's 100. */
-export const LEGS_PER_TRANSACTION = 24;
+/** Legs per clearing transaction: at most 5 operations each (offer out, payment, offer back, and its creditor's sponsoring pair), under Stellar's 100. */
+export const LEGS_PER_TRANSACTION = 19;
 
 interface PlanGroup { legs: Array<{ debtor: string; creditor: string; amount: string }> }
 
