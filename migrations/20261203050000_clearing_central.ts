@@ -1,5 +1,5 @@
 import { Knex } from 'knex';
-import { grantApp, isolateByCommunity } from '../src/db/rls';
+import { grantApp, isolateByCommunity, readHubWideWriteOwn } from '../src/db/rls';
 
 /**
  * Clearing Central: a hosted community's registration at a Clearing Central (its
@@ -52,11 +52,7 @@ export async function up(knex: Knex): Promise<void> {
   await grantApp(knex, 'cc_exchanges', 'select, insert, update');
   // A registry row is read hub-wide (by NID, before any community is known) but written
   // only in its own exchange's scope: no community can add or change another's.
-  await knex.raw('alter table cc_exchanges enable row level security');
-  await knex.raw('create policy registry_read on cc_exchanges for select to intertrade_app using (true)');
-  await knex.raw('create policy own_insert on cc_exchanges for insert to intertrade_app with check (community_id = current_community())');
-  await knex.raw(`create policy own_update on cc_exchanges for update to intertrade_app
-    using (community_id = current_community()) with check (community_id = current_community())`);
+  await readHubWideWriteOwn(knex, 'cc_exchanges');
 
   // A forwarded bill from a CES exchange nobody admitted: refused (4), and kept for the
   // governing body of the community it was meant for, once per exchange.

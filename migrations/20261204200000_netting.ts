@@ -1,5 +1,5 @@
 import { Knex } from 'knex';
-import { grantApp } from '../src/db/rls';
+import { grantApp, readHubWideWriteOwn } from '../src/db/rls';
 
 /**
  * Netting (src/core/netting): whether a community takes part, decided by its governing
@@ -18,11 +18,7 @@ export async function up(knex: Knex): Promise<void> {
   });
   await knex.raw('alter table netting_settings add constraint netting_cap_positive check (cap is null or cap >= 0)');
   await grantApp(knex, 'netting_settings', 'select, insert, update');
-  await knex.raw('alter table netting_settings enable row level security');
-  await knex.raw('create policy settings_read on netting_settings for select to intertrade_app using (true)');
-  await knex.raw('create policy own_insert on netting_settings for insert to intertrade_app with check (community_id = current_community())');
-  await knex.raw(`create policy own_update on netting_settings for update to intertrade_app
-    using (community_id = current_community()) with check (community_id = current_community())`);
+  await readHubWideWriteOwn(knex, 'netting_settings');
 
   // A run: what it planned (cycles of legs, by community code, HOUR stroops), each
   // transaction's hash written before it is sent, and what applied. Hub-wide: a run

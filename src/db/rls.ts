@@ -48,6 +48,18 @@ export async function grantApp(knex: Knex, table: string, privileges: string): P
 }
 
 /** Enable RLS on a table with a `community_id` column, keyed on current_community(). */
+/**
+ * A table every community may read (a registry, public choices) but where each row is
+ * written only in its own community's scope: no community can add or change another's.
+ */
+export async function readHubWideWriteOwn(knex: Knex, table: string): Promise<void> {
+  await knex.raw('alter table ?? enable row level security', [table]);
+  await knex.raw(`create policy registry_read on ?? for select to ${APP_ROLE} using (true)`, [table]);
+  await knex.raw(`create policy own_insert on ?? for insert to ${APP_ROLE} with check (community_id = current_community())`, [table]);
+  await knex.raw(`create policy own_update on ?? for update to ${APP_ROLE}
+    using (community_id = current_community()) with check (community_id = current_community())`, [table]);
+}
+
 export async function isolateByCommunity(knex: Knex, table: string): Promise<void> {
   await knex.raw('alter table ?? enable row level security', [table]);
   await knex.raw(
