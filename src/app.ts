@@ -13,6 +13,7 @@ import { createCommunityService } from './core/communities/service';
 import { createAccountService } from './core/accounts/service';
 import { createCreditLineService } from './core/credit-lines/service';
 import { createNettingService } from './core/netting/service';
+import { NewcomerPath, createNewcomerWelcome } from './core/credit-lines/newcomers';
 import { createTransferService } from './core/transfers/service';
 import { createRebalancer } from './core/rebalancer';
 import { createReconciler } from './core/reconcile';
@@ -46,13 +47,28 @@ export function buildCore(deps: {
   db: Database; vault: Vault; ledger: Ledger; logger: Logger; rebalanceDelayMs?: number; mirrorKinds?: readonly string[];
   /** TRANSFER_WAIT_MS; unset, a payment's request waits for its end. */
   transferWaitMs?: number;
+  /** NEWCOMER_COMMUNITY / NEWCOMER_CREDIT_LINE: the community every new one is linked to. */
+  newcomers?: NewcomerPath | null;
 }): Core {
   const { db, vault, ledger, logger } = deps;
   const keyring = createKeyring({ db, vault });
   const accounts = createAccountService({ db, ledger, keyring });
-  const communities = createCommunityService({ db, vault, ledger, keyring, accounts, logger, mirrorKinds: deps.mirrorKinds ?? MIRROR_KINDS });
-  const exchanges = createExchangeService({ db, communities, accounts });
   const creditLines = createCreditLineService({ db, ledger, keyring });
+  const created = createCommunityService({ db, vault, ledger, keyring, accounts, logger, mirrorKinds: deps.mirrorKinds ?? MIRROR_KINDS });
+  const welcome = createNewcomerWelcome({
+    path: deps.newcomers ?? null, creditLines, getByCode: (code) => created.getByCode(code),
+    warn: (msg, detail) => logger.warn(detail, msg),
+  });
+  // Every community made (hosted, or a protocol's mirror) is welcomed on the default path, if there is one.
+  const communities: typeof created = {
+    ...created,
+    async create(input, actor) {
+      const c = await created.create(input, actor);
+      if (!isCommunityError(c)) await welcome(c);
+      return c;
+    },
+  };
+  const exchanges = createExchangeService({ db, communities, accounts });
   const rebalancer = createRebalancer({
     ledger, keyring, logger, delayMs: deps.rebalanceDelayMs,
     load: async (id) => { const c = await communities.getById(id); return isCommunityError(c) ? null : c; },
@@ -223,7 +239,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
     await storage.close();
     throw err;
   }
-  const core = buildCore({ db, vault, ledger, logger, rebalanceDelayMs: config.rebalanceDelayMs, transferWaitMs: config.transferWaitMs });
+  const core = buildCore({ db, vault, ledger, logger, rebalanceDelayMs: config.rebalanceDelayMs, transferWaitMs: config.transferWaitMs, newcomers: config.newcomers });
   // Finish whatever a previous run left half done, before taking new work.
   await core.communities.resumeProvisioning();
   await core.rates.resume();

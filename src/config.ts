@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { Redacted } from './vault/redacted';
+import { isAmountError, parseAmount } from './core/amounts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -28,6 +29,8 @@ export interface Config {
   /** How often the hub reconciles its records with the ledger (0: never on its own). */
   reconcileIntervalMs: number;
   /** NETTING_INTERVAL_MS: between netting runs; 0, only on demand. */
+  /** NEWCOMER_COMMUNITY / NEWCOMER_CREDIT_LINE: the community every new one gets reciprocal lines with (HOUR stroops); null: none. */
+  newcomers: { community: string; limitHour: bigint } | null;
   nettingIntervalMs: number;
   /**
    * How long after a settlement the traders' offers of its communities are rebalanced,
@@ -194,6 +197,15 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const reconcileIntervalMs = int('RECONCILE_INTERVAL_MS', 300000, 0, 86400000, 'milliseconds between reconciliations with the ledger (0 disables)');
+  const newcomerCode = get('NEWCOMER_COMMUNITY');
+  const newcomerLine = get('NEWCOMER_CREDIT_LINE') ?? '100';
+  let newcomers: Config['newcomers'] = null;
+  if (newcomerCode !== undefined) {
+    const limit = parseAmount(newcomerLine, { allowZero: false });
+    if (!/^[A-Z0-9]{4}$/.test(newcomerCode)) problems.push(`NEWCOMER_COMMUNITY=${JSON.stringify(newcomerCode)}: expected a community code (4 capital letters or digits)`);
+    else if (isAmountError(limit)) problems.push(`NEWCOMER_CREDIT_LINE=${JSON.stringify(newcomerLine)}: expected a positive amount of HOUR with at most 7 decimals`);
+    else newcomers = { community: newcomerCode, limitHour: limit };
+  }
   const nettingIntervalMs = int('NETTING_INTERVAL_MS', 0, 0, 604800000, 'milliseconds between netting runs (0: only on demand)');
   const rebalanceDelayMs = int('REBALANCE_DELAY_MS', 1000, 0, 600000, 'milliseconds from a settlement to the rebalance of its traders\' offers');
   const stellarChannels = int('STELLAR_CHANNELS', 10, 1, 100, 'the number of channel accounts');
@@ -238,7 +250,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
-    port, host, publicUrl, databaseUrl, dataDir, masterKey, newMasterKey, stellar, reconcileIntervalMs, nettingIntervalMs, rebalanceDelayMs, stellarChannels, transferWaitMs, friendbotUrl,
+    port, host, publicUrl, databaseUrl, dataDir, masterKey, newMasterKey, stellar, reconcileIntervalMs, nettingIntervalMs, newcomers, rebalanceDelayMs, stellarChannels, transferWaitMs, friendbotUrl,
     logLevel: level as LogLevel, bodyLimit, shutdownTimeoutMs, governanceTokens, komunitin, clearingCentral,
   };
 }

@@ -12,6 +12,14 @@ describe('config', () => {
     assert.ok(c.dataDir.endsWith('/data'));
   });
 
+  it('reads the default path for newcomers, refusing a bad code or line', () => {
+    assert.equal(loadConfig({}).newcomers, null);
+    assert.deepEqual(loadConfig({ NEWCOMER_COMMUNITY: 'HUB1' }).newcomers, { community: 'HUB1', limitHour: 1_000_000_000n });
+    assert.deepEqual(loadConfig({ NEWCOMER_COMMUNITY: 'HUB1', NEWCOMER_CREDIT_LINE: '2.5' }).newcomers, { community: 'HUB1', limitHour: 25_000_000n });
+    assert.throws(() => loadConfig({ NEWCOMER_COMMUNITY: 'hub' }), /NEWCOMER_COMMUNITY="hub": expected a community code/);
+    assert.throws(() => loadConfig({ NEWCOMER_COMMUNITY: 'HUB1', NEWCOMER_CREDIT_LINE: '-1' }), /NEWCOMER_CREDIT_LINE="-1": expected a positive amount/);
+  });
+
   it('names every variable at fault and what it expects, in one error', () => {
     let err: unknown;
     try {

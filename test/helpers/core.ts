@@ -2,6 +2,7 @@
  * The hub's core on a real ledger for tests: a fresh database (embedded or server),
  * a devnet over HTTP, the Stellar adapter and the domain services, as app.ts wires them.
  */
+import { NewcomerPath } from '../../src/core/credit-lines/newcomers';
 import assert from 'node:assert/strict';
 import { Core, buildCore, vaultHubKeys } from '../../src/app';
 import { isAccountError } from '../../src/core/accounts/errors';
@@ -45,7 +46,7 @@ export interface TestCore extends Core {
   close(): Promise<void>;
 }
 
-export async function startTestCore(opts: { channels?: number; net?: TestNetwork; storage?: TestStorage; rebalanceDelayMs?: number } = {}): Promise<TestCore> {
+export async function startTestCore(opts: { channels?: number; net?: TestNetwork; storage?: TestStorage; rebalanceDelayMs?: number; newcomers?: NewcomerPath } = {}): Promise<TestCore> {
   const net = opts.net ?? await startTestNetwork();
   const storage = opts.storage ?? await openTestStorage();
   const logger = createLogger(process.env.TEST_LOG_LEVEL === 'warn' ? 'warn' : 'silent');
@@ -54,7 +55,7 @@ export async function startTestCore(opts: { channels?: number; net?: TestNetwork
     channels: opts.channels ?? 4, logger,
     hubKeys: vaultHubKeys(storage.db, storage.vault),
   });
-  const core = buildCore({ db: storage.db, vault: storage.vault, ledger, logger, rebalanceDelayMs: opts.rebalanceDelayMs });
+  const core = buildCore({ db: storage.db, vault: storage.vault, ledger, logger, rebalanceDelayMs: opts.rebalanceDelayMs, newcomers: opts.newcomers });
   await core.creditLines.load();
   return {
     ...core, ...partyHelpers(core, 'test'), net, storage, ledger,
