@@ -3,7 +3,10 @@
  * The two directions are independent lines, each set by its own community: the other
  * side may read a line granted to it, never change it.
  */
+import { formatAmount } from '../core/amounts';
 import { isCommunityError } from '../core/communities/errors';
+import { inUnits } from '../core/credit-lines/trade-limits';
+import { unconfined } from '../db/confine';
 import { CreditLineError, isCreditLineError } from '../core/credit-lines/errors';
 import { HttpError } from '../http/errors';
 import { creditLineFailure } from './errors';
@@ -84,6 +87,27 @@ export function creditLineOperations(deps: GovernanceDeps): Operation[] {
         const r = await deps.creditLines.set(c, peer, '0', actor);
         if (isCreditLineError(r)) throw creditLineFailure(r);
         return { status: 204 };
+      },
+    }),
+    operation({
+      id: 'getTradeLimits', method: 'get', path: '/communities/{code}/trade-limits', tag: 'credit lines',
+      access: { right: 'read', community: { param: 'code' } },
+      summary: 'How far the community can still go into surplus and deficit with each other community, derived from the lines both ways',
+      description: 'Direct lines only; a ripple through a third community adds to these, within that one\'s limits.',
+      responses: { 200: { description: 'its effective trade limits', schema: S.TradeLimits } },
+      errors: [401, 403, 404, 503],
+      async handle({ params }) {
+        const c = await requireCommunity(deps, params.code);
+        // The peers' lines to it are read too (what it may buy): the rows of other communities, read without any right there.
+        const t = await unconfined(async () => deps.creditLines.tradeLimits(c, await deps.communities.list()));
+        const both = (hour: bigint) => ({ hour: formatAmount(hour), units: formatAmount(inUnits(hour, c)) });
+        return {
+          status: 200,
+          body: {
+            community: c.code, surplus: both(t.surplus), deficit: both(t.deficit),
+            pairs: t.pairs.map((p) => ({ peer: p.peer.code, surplus: both(p.surplus), deficit: both(p.deficit) })),
+          },
+        };
       },
     }),
   ];

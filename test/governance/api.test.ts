@@ -305,6 +305,7 @@ describe('governance API over HTTP', function () {
       'GET /communities/{code}/credit-lines/{peer}',
       'GET /communities/{code}/komunitin/requests',
       'GET /communities/{code}/netting',
+      'GET /communities/{code}/trade-limits',
       'GET /communities/{code}/transfers/{id}',
       'GET /exchanges',
       'GET /exchanges/{code}',

@@ -132,6 +132,7 @@ describe('governance roles: who may do what', function () {
     { op: 'acceptKomunitinRequest', method: 'POST', path: `/communities/GRN1/komunitin/requests/${UNKNOWN_ID}/accept`, allowed: WRITE_GRN },
     { op: 'rejectKomunitinRequest', method: 'POST', path: `/communities/GRN1/komunitin/requests/${UNKNOWN_ID}/reject`, allowed: WRITE_GRN },
     { op: 'setKomunitinPolicy', method: 'PUT', path: '/communities/GRN1/komunitin/policy', body: { acceptRequests: 'manual' }, allowed: WRITE_GRN },
+    { op: 'getTradeLimits', method: 'GET', path: '/communities/GRN1/trade-limits', allowed: READ_GRN },
     { op: 'getNetting', method: 'GET', path: '/communities/GRN1/netting', allowed: READ_GRN },
     { op: 'setNetting', method: 'PUT', path: '/communities/GRN1/netting', body: { optedIn: true, cap: '50' }, allowed: WRITE_GRN },
     { op: 'previewNetting', method: 'GET', path: '/netting/preview', allowed: EVERYONE },
@@ -153,7 +154,7 @@ describe('governance roles: who may do what', function () {
     'getTransfer (payee side)', 'listAudit', 'reconcile', 'createToken', 'listTokens', 'revokeTokens', 'approveExchange', 'listExchanges',
     'getExchange', 'listBalanceMismatches', 'setExchangeStatus', 'rotateExchangeKey', 'setExchangeTicks', 'setExchangeLegacy',
     'registerKomunitinPeer', 'payKomunitinAccount', 'requestKomunitinPayment', 'listKomunitinRequests', 'acceptKomunitinRequest',
-    'rejectKomunitinRequest', 'setKomunitinPolicy', 'getNetting', 'setNetting', 'previewNetting', 'runNetting', 'listNettingRuns'].entries()) {
+    'rejectKomunitinRequest', 'setKomunitinPolicy', 'getTradeLimits', 'getNetting', 'setNetting', 'previewNetting', 'runNetting', 'listNettingRuns'].entries()) {
     it(`${name}: refused (403, nothing changed) to every role but those allowed, who pass`, async () => {
       const c = cases()[i];
       assert.equal(c.op, name.split(' ')[0]);

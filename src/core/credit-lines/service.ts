@@ -4,6 +4,7 @@
  * atomically on every payment. The two directions are independent. The service keeps
  * the hub-wide graph of lines in memory so transfers can tell "no path" from "full".
  */
+import { TradeLimits, tradeLimits } from './trade-limits';
 import { Database } from '../../db/database';
 import { isAmountError, parseAmount, toHour } from '../amounts';
 import { audit } from '../audit';
@@ -30,6 +31,8 @@ export interface CreditLineService {
   route(payerId: string, payeeId: string, maxHops?: number): string[] | null;
   /** Load the graph (at start). */
   load(): Promise<void>;
+  /** How far `c` can go into surplus and deficit with each of `others` and in total, from the lines both ways (trade-limits.ts). */
+  tradeLimits(c: Community, others: Community[]): Promise<TradeLimits>;
 }
 
 export function createCreditLineService(deps: { db: Database; ledger: Ledger; keyring: Keyring }): CreditLineService {
@@ -49,7 +52,7 @@ export function createCreditLineService(deps: { db: Database; ledger: Ledger; ke
     if (on) lines.add(`${truster}>${peer}`); else lines.delete(`${truster}>${peer}`);
   };
 
-  return {
+  const service: CreditLineService = {
     async set(truster, peer, limitText, actor) {
       if (truster.id === peer.id) return CreditLineError.Self;
       // A peer community's lines are set by its own server, which holds its trader's key.
@@ -116,5 +119,7 @@ export function createCreditLineService(deps: { db: Database; ledger: Ledger; ke
         for (const l of lines) link(l.communityId, l.peerId, l.limit > 0n);
       }
     },
+    tradeLimits: (c, others) => tradeLimits({ ledger, creditLines: service, communities: { list: async () => others } }, c),
   };
+  return service;
 }

@@ -19,7 +19,7 @@ export function governanceSchemas(opts: { mirrorKinds: readonly string[]; protoc
     common.Amount, common.PositiveAmount, common.Rate, common.CommunityCode, common.AccountCode, common.ErrorBody,
     communities.createCommunitySchema(opts.mirrorKinds), communities.SetStatus, communities.Community, communities.CommunityList,
     accounts.CreateAccount, accounts.SetLimits, accounts.Account, accounts.AccountList,
-    creditLines.SetCreditLine, creditLines.CreditLine, creditLines.CreditLineList,
+    creditLines.SetCreditLine, creditLines.CreditLine, creditLines.CreditLineList, creditLines.TradeLimits,
     transfers.CreateTransfer, transfers.Transfer,
     audit.AuditQuery, audit.AuditEntry, audit.AuditList,
     reconcile.ReconcileRequest, reconcile.Drift, reconcile.DriftReport,
