@@ -71,6 +71,10 @@ export interface ClearingCentralConfig {
   maxResponseBytes: number;
   /** How long a bill rests unanswered (unknown, or a send a crash cut) before reconciliation asks Clearing Central again. */
   resolveAfterMs: number;
+  /** The hub as a Clearing Central: where txinput.php and the rest are served (a path, e.g. /cc). */
+  serverPath: string;
+  /** Most a forward to a buyer exchange's data_url may take, connection to last byte (14 past it). */
+  forwardTimeoutMs: number;
 }
 
 export interface KomunitinConfig {
@@ -246,7 +250,12 @@ export function loadConfig(env: Env = process.env): Config {
     timeoutMs: int('CLEARING_CENTRAL_TIMEOUT_MS', 10000, 100, 120000, 'milliseconds a call to Clearing Central may take'),
     resolveAfterMs: int('CLEARING_CENTRAL_RESOLVE_AFTER_MS', 60000, 100, 86400000, 'milliseconds an unanswered bill rests before it is asked about again'),
     maxResponseBytes: int('CLEARING_CENTRAL_MAX_RESPONSE_BYTES', 65536, 1024, 16 * 1024 * 1024, 'the largest answer read from Clearing Central, in bytes'),
+    serverPath: (get('CLEARING_CENTRAL_SERVER_PATH') ?? '/cc').replace(/\/+$/, ''),
+    forwardTimeoutMs: int('CLEARING_CENTRAL_FORWARD_TIMEOUT_MS', 10000, 100, 120000, 'milliseconds a forward to a buyer exchange may take'),
   };
+  if (!/^\/[a-z0-9._-]{1,32}$/i.test(clearingCentral.serverPath) || clearingCentral.serverPath === '/clearing-central') {
+    problems.push(`CLEARING_CENTRAL_SERVER_PATH=${JSON.stringify(clearingCentral.serverPath)}: expected one path segment such as /cc (not /clearing-central, the data_url's)`);
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {

@@ -3,6 +3,7 @@
  * operations in governance.ts (the hub runs them; the CLI only calls its API).
  */
 import { CliCommands, Usage, command, parse, table } from '../../src/governance';
+import { serverCommands, serverUsage } from './server/cli';
 
 interface ConnectionView { community: string; nid: string; baseUrl: string; ips: string[]; acceptBills: boolean; dataUrl: string }
 interface ExchangeView { code: string; nid: string; name: string; country: string; convRate: string; status: string; creditLimit: string; maxBalance: string }
@@ -15,8 +16,10 @@ export const ccCli: CliCommands = {
   cc admit --code CODE --nid cenNNNN --name NAME --country CC --conv-rate R --credit-limit A --max-balance B
   cc exchanges | pending
   cc bill --seller COMMUNITY/ACCOUNT --buyer-nid cenNNNN --buyer-id ID --amount A --description TEXT
-  cc bills [--state unknown|paid|refused|accepted|sending] | resolve TXID [paid|failed]`,
+  cc bills [--state unknown|paid|refused|accepted|sending] | resolve TXID [paid|failed]
+${serverUsage}`,
   commands: [
+    ...serverCommands,
     command('cc connect', async ({ args, api, io }) => {
       const { values } = parse(args, { community: { type: 'string' }, url: { type: 'string' }, nid: { type: 'string' }, password: { type: 'string' }, ip: { type: 'string' }, 'refuse-bills': { type: 'boolean' } }, []);
       if (!values.community || !values.url || !values.nid || !values.password || !values.ip) throw new Usage('cc connect needs --community, --url, --nid, --password and --ip');

@@ -21,6 +21,8 @@ import { RECONCILE, createOutgoingService } from './outgoing';
 import { reconcileHandler } from './reconcile';
 import { PREFIX, ccRouter, failureReply } from './routes';
 import { createCcStore } from './store';
+import { ccServerReply } from './server/routes';
+import { startServer } from './server';
 
 export function start(deps: ProtocolDeps): Protocol {
   const store = createCcStore(deps);
@@ -29,17 +31,25 @@ export function start(deps: ProtocolDeps): Protocol {
   const outgoing = createOutgoingService({ ...deps, store, client });
   deps.deliveries.register(RECONCILE, reconcileHandler({ outgoing, resolveAfterMs: deps.config.clearingCentral.resolveAfterMs }));
   const wire = ccRouter({ incoming, store, communities: deps.communities, bodyLimit: deps.config.bodyLimit });
+  // Part 2: the hub as a Clearing Central itself, under its own base path.
+  const served = startServer(deps);
   const router = new Router<HttpState>();
   router.use(wire.routes(), wire.allowedMethods());
+  router.use(served.router.routes());
+  const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
   return {
     router,
-    governance: ccOperations({ ...deps, store, outgoing }),
+    governance: [...ccOperations({ ...deps, store, outgoing }), ...served.governance],
     paths: {
-      owns: (path) => path === PREFIX || path.startsWith(`${PREFIX}/`),
+      owns: (path) => under(path, PREFIX) || under(path, served.prefix),
       // Forwards are parsed here into a flat map: the shared parser would nest `a[b]=` keys.
       readsRawBody: () => true,
       // Whatever the shared edge refuses (NUL in the query, a body too large) is faulty data; a bug is 9.
-      answerError: (ctx, e) => failureReply(ctx, e.status < 500 ? Code.FaultyData : Code.ServerError),
+      answerError: (ctx, e) => {
+        const code = e.status < 500 ? Code.FaultyData : Code.ServerError;
+        if (under(ctx.path, served.prefix)) ccServerReply(ctx, [['response', String(code)], ['txid', '']]);
+        else failureReply(ctx, code);
+      },
     },
   };
 }

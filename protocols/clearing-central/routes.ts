@@ -40,7 +40,7 @@ export function reply(ctx: AppContext, fields: Array<[string, string]>): void {
 
 export const failureReply = (ctx: AppContext, code: Code): void => reply(ctx, [['response', String(code)]]);
 
-async function rawBody(ctx: AppContext, limit: number): Promise<string> {
+export async function rawBody(ctx: AppContext, limit: number): Promise<string> {
   if (ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.req.readableEnded) return '';
   const chunks: Buffer[] = [];
   let size = 0;

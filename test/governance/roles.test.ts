@@ -138,6 +138,8 @@ describe('governance roles: who may do what', function () {
     { op: 'previewNetting', method: 'GET', path: '/netting/preview', allowed: EVERYONE },
     { op: 'runNetting', method: 'POST', path: '/netting/runs', allowed: OPERATOR },
     { op: 'listNettingRuns', method: 'GET', path: '/netting/runs', allowed: HUB_READERS },
+    // An exchange's governing body reads its totals at the hub's Clearing Central (GRN1 is not listed: 404, not 403).
+    { op: 'ccsGetTotals', method: 'GET', path: '/clearing-central/server/exchanges/GRN1/totals', allowed: READ_GRN },
   ];
 
   it('has a case for every operation that declares a right, each operation documenting 403', async () => {
@@ -154,7 +156,7 @@ describe('governance roles: who may do what', function () {
     'getTransfer (payee side)', 'listAudit', 'reconcile', 'createToken', 'listTokens', 'revokeTokens', 'approveExchange', 'listExchanges',
     'getExchange', 'listBalanceMismatches', 'setExchangeStatus', 'rotateExchangeKey', 'setExchangeTicks', 'setExchangeLegacy',
     'registerKomunitinPeer', 'payKomunitinAccount', 'requestKomunitinPayment', 'listKomunitinRequests', 'acceptKomunitinRequest',
-    'rejectKomunitinRequest', 'setKomunitinPolicy', 'getTradeLimits', 'getNetting', 'setNetting', 'previewNetting', 'runNetting', 'listNettingRuns'].entries()) {
+    'rejectKomunitinRequest', 'setKomunitinPolicy', 'getTradeLimits', 'getNetting', 'setNetting', 'previewNetting', 'runNetting', 'listNettingRuns', 'ccsGetTotals'].entries()) {
     it(`${name}: refused (403, nothing changed) to every role but those allowed, who pass`, async () => {
       const c = cases()[i];
       assert.equal(c.op, name.split(' ')[0]);
