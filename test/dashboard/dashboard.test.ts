@@ -180,8 +180,16 @@ describe('the web dashboard (/dashboard) in headless Chromium', function () {
   });
 
   it('shows netting, exchanges and peers, health and the audit log, and the network at phone width', async () => {
+    for (const code of ['GRN1', 'BLU1', 'RED1']) assert.equal((await h.call('PUT', `/communities/${code}/netting`, { body: { optedIn: true } })).status, 200);
     await open('#/netting');
-    assert.match(await page.textContent('main') ?? '', /Netting: what a run would clear now/);
+    assert.match(await page.textContent('main') ?? '', /A run would clear 2 of 5 HOUR of positions \(40 %\)/);
+    await page.click('text=Run netting now…');
+    await page.waitForSelector('dialog[open]');
+    await page.click('#confirm-ok');
+    await page.waitForSelector('#status.ok');
+    assert.match(await page.textContent('#status') ?? '', /Netting run done: 2 HOUR cleared/);
+    await page.waitForSelector('.chart canvas');
+    assert.match(await page.textContent('main') ?? '', /1 run(?!s)When/);
     await shot('10-netting');
     await open('#/exchanges');
     assert.match(await page.textContent('main') ?? '', /CXP exchanges/);

@@ -13,7 +13,7 @@ export function networkGraph(el: HTMLElement, nodes: GraphNode[], edges: GraphEd
   const cy = cytoscape({
     container: el,
     elements: [
-      ...nodes.map((n) => ({ data: { id: n.code, label: `${n.code}\n${n.volume} transfers`, size: 36 + 54 * Math.sqrt(n.volume / max), colour: n.visible ? '#2e86c1' : '#aab7b8' } })),
+      ...nodes.map((n) => ({ data: { id: n.code, label: `${n.code}\n${n.volume} transfer${n.volume === 1 ? '' : 's'}`, size: 36 + 54 * Math.sqrt(n.volume / max), colour: n.visible ? '#2e86c1' : '#aab7b8' } })),
       ...edges.map((e) => {
         const share = e.limit > 0 ? e.usage / e.limit : 0;
         return { data: { id: `${e.from}>${e.to}`, source: e.from, target: e.to, colour: shareColour(share), label: `${Math.round(share * 100)} %` } };
@@ -33,7 +33,7 @@ export function networkGraph(el: HTMLElement, nodes: GraphNode[], edges: GraphEd
 }
 
 /** A time series chart: x in seconds, one or more series; a caption says what it shows. */
-export function timeChart(title: string, x: number[], series: Array<{ label: string; values: number[]; colour: string; bars?: boolean }>): HTMLElement {
+export function timeChart(title: string, x: number[], series: Array<{ label: string; values: number[]; colour: string; bars?: boolean }>, pad = 3600): HTMLElement {
   const box = h('figure', { class: 'chart' }, h('figcaption', {}, title));
   if (x.length === 0) {
     box.append(h('p', { class: 'empty' }, 'No data yet.'));
@@ -42,7 +42,8 @@ export function timeChart(title: string, x: number[], series: Array<{ label: str
   const width = () => Math.max(280, Math.min(900, (box.parentElement?.clientWidth ?? 600) - 16));
   const plot = new uPlot({
     width: width(), height: 220,
-    scales: { x: { time: true } },
+    // Padded by a bucket each side: one point alone would otherwise span years.
+    scales: { x: { time: true, range: [Math.min(...x) - pad, Math.max(...x) + pad] }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] } },
     series: [{}, ...series.map((s) => ({
       label: s.label, stroke: s.colour, width: 2, fill: `${s.colour}33`,
       ...(s.bars ? { paths: uPlot.paths.bars!({ size: [0.6, 40] }), fill: `${s.colour}aa` } : {}),

@@ -22,6 +22,8 @@ const VIEWS: Array<[string, string, (m: Me) => boolean]> = [
   ['audit', 'Audit', () => true],
 ];
 
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
 /** Rate as HOUR per unit. */
 const hourOf = (c: Community | undefined): number => (c ? c.rate.n / c.rate.d : 1);
 const describeRole = (m: Me) => `${m.actor} — ${m.role === 'operator' ? 'hub operator' : m.role === 'community' ? 'governing body' : 'auditor'}${m.communities ? ` of ${m.communities.join(', ')}` : m.role === 'auditor' ? ', hub-wide' : ''}`;
@@ -86,6 +88,7 @@ async function route(): Promise<void> {
   }
   const el = main();
   const shown = location.hash;
+  say('');
   el.removeAttribute('data-ready');
   el.replaceChildren(h('p', { class: 'loading' }, 'Loading…'));
   const render: Record<string, (m: Me, arg?: string) => Promise<HTMLElement[]>> = {
@@ -136,10 +139,10 @@ async function networkView(m: Me): Promise<HTMLElement[]> {
     section('Network',
       h('p', { class: 'help' }, 'Each circle is a community, sized by its settled transfers; each arrow a credit line from the community that grants it to the one it trusts, coloured by the share used (green under 50 %, amber under 80 %, red above). Click a community or a line to open it.'),
       graph),
-    section('Credit lines', table(`${lines.length} credit lines${m.communities ? ' granted by your communities' : ''}`, ['Grants', 'Trusts', 'Limit', 'Used', 'Share'],
+    section('Credit lines', table(`${plural(lines.length, 'credit line')}${m.communities ? ' granted by your communities' : ''}`, ['Grants', 'Trusts', 'Limit', 'Used', 'Share'],
       lines.map((l) => [h('a', { href: `#/community/${l.community}` }, l.community), l.peer, `${fmt(l.limit)} ${l.community}`, `${fmt(l.usage)} ${l.community}`, usageBar(Number(l.usage), Number(l.limit), `${l.community} → ${l.peer}`)]),
       { empty: 'No credit lines yet.' })),
-    section('Communities', table(`${cs.length} communities`, ['Code', 'Name', 'Kind', 'Status', '1 unit =', 'Settled transfers'],
+    section('Communities', table(cs.length === 1 ? '1 community' : `${cs.length} communities`, ['Code', 'Name', 'Kind', 'Status', '1 unit =', 'Settled transfers'],
       cs.map((c) => [h('a', { href: `#/community/${c.code}` }, c.code), c.name, c.kind, c.status, `${fmt(hourOf(c), 7)} HOUR`, String(vol.get(c.code)?.length ?? 0)]))),
   ];
   requestAnimationFrame(() => networkGraph(graph,
@@ -191,8 +194,8 @@ async function communityView(m: Me, code?: string): Promise<HTMLElement[]> {
       if (!ok) { say('Nothing changed.'); return; }
       try {
         const r = await api<CreditLine>('PUT', `/communities/${code}/credit-lines/${l.peer}`, { limit: v });
-        say(after === 0 ? `The line ${code} granted ${l.peer} is removed.` : `Done: ${code} now accepts up to ${fmt(r.limit, 7)} ${code} of ${l.peer}'s HOUR; the ledger holds ${fmt(Number(r.limit) * unit, 7)} HOUR.`, 'ok');
         await route();
+        say(after === 0 ? `The line ${code} granted ${l.peer} is removed.` : `Done: ${code} now accepts up to ${fmt(r.limit, 7)} ${code} of ${l.peer}'s HOUR; the ledger holds ${fmt(Number(r.limit) * unit, 7)} HOUR.`, 'ok');
       } catch (err) {
         say(`The line was not changed: ${err instanceof Error ? err.message : String(err)}`, 'error');
       }
@@ -221,7 +224,7 @@ async function communityView(m: Me, code?: string): Promise<HTMLElement[]> {
       incoming.map((l) => [l.community, `${fmt(l.limit)} ${l.community}`, `${fmt(l.usage)} ${l.community}`, usageBar(Number(l.usage), Number(l.limit), `${l.community} → ${code}`)]), { empty: 'No line granted to it that your token may see.' })),
     ...(limits ? [section('Effective trade limits', table(`How much more ${code} can sell to and buy from each community (direct lines)`, ['With', 'Can sell', 'Can buy'],
       limits.pairs.map((p) => [p.peer, `${fmt(p.surplus.units)} ${code} (${fmt(p.surplus.hour)} HOUR)`, `${fmt(p.deficit.units)} ${code} (${fmt(p.deficit.hour)} HOUR)`]), { empty: 'No lines either way.' }))] : []),
-    section('Members', table(`${accounts.length} accounts`, ['Account', 'Kind', 'Status', 'Credit limit', 'Maximum balance'],
+    section('Members', table(plural(accounts.length, 'account'), ['Account', 'Kind', 'Status', 'Credit limit', 'Maximum balance'],
       accounts.map((a) => [a.code, a.kind, a.status, `${fmt(a.creditLimit)} ${code}`, `${fmt(a.maxBalance)} ${code}`]), { size: 25 })),
   ];
   return parts;
@@ -296,15 +299,21 @@ async function chartsView(): Promise<HTMLElement[]> {
     r.hour += Number(t.amount) * hourOf(byCode.get(t.payee.split('/')[0]));
     rows.set(b, r);
   }
-  const xs = [...rows.keys()].sort((a, b) => a - b);
-  const csv = ['bucket_start,transfers,amount_hour', ...xs.map((x) => `${new Date(x).toISOString()},${rows.get(x)!.n},${rows.get(x)!.hour.toFixed(7)}`)].join('\n');
+  // Every bucket from the first to now, empty ones at zero (at most 500 of them).
+  const xs: number[] = [];
+  if (rows.size) {
+    const last = Math.floor(Date.now() / bucket) * bucket;
+    for (let b = Math.max(Math.min(...rows.keys()), last - 499 * bucket); b <= last; b += bucket) xs.push(b);
+  }
+  const at = (b: number) => rows.get(b) ?? { n: 0, hour: 0 };
+  const csv = ['bucket_start,transfers,amount_hour', ...xs.map((x) => `${new Date(x).toISOString()},${at(x).n},${at(x).hour.toFixed(7)}`)].join('\n');
   const download = h('a', { class: 'button', download: 'intertrade-volume.csv', href: URL.createObjectURL(new Blob([csv], { type: 'text/csv' })) }, 'Export volume (CSV)');
   const lines = await linesOf(cs);
   return [
     section('Volume over time',
       h('p', { class: 'help' }, `Settled transfers you may see, per ${bucket === 86400000 ? 'day' : 'hour'} (up to the newest 1,000 per community), and their amount in HOUR.`),
-      timeChart('Transfers', xs.map((x) => x / 1000), [{ label: 'transfers', values: xs.map((x) => rows.get(x)!.n), colour: '#2e86c1', bars: true }]),
-      timeChart('Amount (HOUR)', xs.map((x) => x / 1000), [{ label: 'HOUR', values: xs.map((x) => rows.get(x)!.hour), colour: '#1e8449' }]),
+      timeChart('Transfers', xs.map((x) => x / 1000), [{ label: 'transfers', values: xs.map((x) => at(x).n), colour: '#2e86c1', bars: true }], bucket / 1000),
+      timeChart('Amount (HOUR)', xs.map((x) => x / 1000), [{ label: 'HOUR', values: xs.map((x) => at(x).hour), colour: '#1e8449', bars: true }], bucket / 1000),
       download),
     section('Balances of trade now', table('What each community holds of the others\' HOUR (usage of the lines it grants)', ['Holder', 'Of', 'Holds', 'In HOUR', 'Share of its line'],
       lines.map((l) => [l.community, l.peer, `${fmt(l.usage, 7)} ${l.community}`, fmt(Number(l.usage) * hourOf(byCode.get(l.community)), 7), usageBar(Number(l.usage), Number(l.limit), `${l.community} holds of ${l.peer}`)]),
@@ -313,14 +322,15 @@ async function chartsView(): Promise<HTMLElement[]> {
 }
 
 // ── Netting ──────────────────────────────────────────────────────────────────
-interface NettingRow { community: string; claims: { before: string; after: string }; debts: { before: string; after: string }; roomFreed: string }
+interface NettingRow { community: string; claimsBefore: string; claimsAfter: string; debtsBefore: string; debtsAfter: string; roomFreed: string }
 async function nettingView(m: Me): Promise<HTMLElement[]> {
-  const preview = await api<{ communities: NettingRow[]; leftOut: Array<{ community: string; reason: string }>; totals?: { gross: string; cleared: string; share: string } }>('GET', '/netting/preview');
+  const preview = await api<{ communities: NettingRow[]; positions: Array<{ debtor: string; creditor: string; amount: string; cleared: string }>; leftOut: Array<{ community: string; reason: string; detail: string }>; totals?: { gross: string; cleared: string; share: string } }>('GET', '/netting/preview');
   const parts: HTMLElement[] = [section('Netting: what a run would clear now',
     preview.totals ? h('p', {}, `A run would clear ${fmt(preview.totals.cleared, 7)} of ${fmt(preview.totals.gross, 7)} HOUR of positions (${fmt(Number(preview.totals.share) * 100, 1)} %).`) : '',
     table('Communities taking part (HOUR)', ['Community', 'Claims', 'after', 'Debts', 'after', 'Line room freed'],
-      preview.communities.map((r) => [r.community, fmt(r.claims.before, 7), fmt(r.claims.after, 7), fmt(r.debts.before, 7), fmt(r.debts.after, 7), fmt(r.roomFreed, 7)]), { empty: 'No community you may see takes part.' }),
-    table('Left out', ['Community', 'Why'], preview.leftOut.map((l) => [l.community, l.reason.replace(/_/g, ' ')]), { empty: 'None.' }))];
+      preview.communities.map((r) => [r.community, fmt(r.claimsBefore, 7), fmt(r.claimsAfter, 7), fmt(r.debtsBefore, 7), fmt(r.debtsAfter, 7), fmt(r.roomFreed, 7)]), { empty: 'No community you may see takes part.' }),
+    table('Positions between them (HOUR)', ['Creditor', 'holds of', 'Amount', 'Would clear'], preview.positions.map((p) => [p.creditor, p.debtor, fmt(p.amount, 7), fmt(p.cleared, 7)]), { empty: 'None.' }),
+    table('Left out', ['Community', 'Why'], preview.leftOut.map((l) => [l.community, l.detail || l.reason.replace(/_/g, ' ')]), { empty: 'None.' }))];
   if (hubWide(m)) {
     try {
       const runs = (await api<{ runs: Array<{ id: string; actor: string; state: string; gross: string; cleared: string; startedAt?: string; createdAt?: string; finishedAt?: string | null }> }>('GET', '/netting/runs')).runs;
@@ -328,7 +338,7 @@ async function nettingView(m: Me): Promise<HTMLElement[]> {
       const sorted = [...runs].sort((a, b) => at(a) - at(b));
       parts.push(section('Cleared by netting over time',
         timeChart('Cleared per run (HOUR)', sorted.map((r) => at(r) / 1000), [{ label: 'cleared', values: sorted.map((r) => Number(r.cleared)), colour: '#8e44ad', bars: true }]),
-        table(`${runs.length} runs`, ['When', 'By', 'State', 'Gross (HOUR)', 'Cleared (HOUR)'], runs.map((r) => [when(r.startedAt ?? r.createdAt), r.actor, r.state, fmt(r.gross, 7), fmt(r.cleared, 7)]), { empty: 'No run yet.' })));
+        table(plural(runs.length, 'run'), ['When', 'By', 'State', 'Gross (HOUR)', 'Cleared (HOUR)'], runs.map((r) => [when(r.startedAt ?? r.createdAt), r.actor, r.state, fmt(r.gross, 7), fmt(r.cleared, 7)]), { empty: 'No run yet.' })));
     } catch (err) {
       parts.push(failed(err, 'the netting runs'));
     }
@@ -339,8 +349,8 @@ async function nettingView(m: Me): Promise<HTMLElement[]> {
       if (!ok) { say('Nothing changed.'); return; }
       try {
         const r = await api<{ state: string; cleared: string }>('POST', '/netting/runs');
-        say(`Netting run ${r.state}: ${fmt(r.cleared, 7)} HOUR cleared.`, r.state === 'failed' ? 'error' : 'ok');
         await route();
+        say(`Netting run ${r.state}: ${fmt(r.cleared, 7)} HOUR cleared.`, r.state === 'failed' ? 'error' : 'ok');
       } catch (err) { say(`The run did not happen: ${err instanceof Error ? err.message : String(err)}`, 'error'); }
     } }, 'Run netting now…')));
   }
