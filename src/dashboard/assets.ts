@@ -12,8 +12,13 @@ export interface Asset { type: string; body: Buffer }
 export type Assets = Record<'app.js' | 'app.css' | 'index.html', Asset>;
 
 /** The repository root, from src/dashboard/ (sources) or dist/ (compiled). */
-const ROOT = [path.resolve(__dirname, '..', '..'), path.resolve(__dirname, '..')]
-  .find((r) => fs.existsSync(path.join(r, 'package.json'))) ?? process.cwd();
+const ROOT = [path.resolve(__dirname, '..', '..'), path.resolve(__dirname, '..')].find((r) => {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(r, 'package.json'), 'utf8')) as { name?: string }).name === 'intertrade';
+  } catch {
+    return false;
+  }
+}) ?? process.cwd();
 const WEB = path.join(ROOT, 'web', 'dashboard');
 const BUILT = path.join(ROOT, 'dist', 'dashboard');
 
