@@ -123,6 +123,14 @@ describe('the web dashboard (/dashboard) in headless Chromium', function () {
     await page.waitForSelector('#status.error');
     assert.match(await page.textContent('#status') ?? '', /The line was not changed: .*outstanding/);
     await shot('05-community-refused');
+    // A member's limits, changed in place too.
+    await page.click('button[aria-label="Change the limits of GRN10002"]');
+    await page.fill('input[aria-label="Credit limit of GRN10002 in GRN1"]', '150');
+    await page.click('form.member-limits button[type=submit]');
+    assert.match(await (await page.waitForSelector('dialog[open]')).textContent() ?? '', /GRN10002 may go into debt down to −150 GRN1 \(now −100\)/);
+    await page.click('#confirm-ok');
+    await page.waitForSelector('#status.ok');
+    assert.equal((await h.call('GET', '/communities/GRN1/accounts/GRN10002')).body.creditLimit, '150.0000000');
   });
 
   it('shows a governing body its own community only: another is refused in words, and it offers no change it may not make', async () => {

@@ -205,6 +205,30 @@ async function communityView(m: Me, code?: string): Promise<HTMLElement[]> {
     input.focus();
     input.select();
   };
+  const editMember = (button: HTMLElement, a: { code: string; creditLimit: string; maxBalance: string }) => {
+    const credit = h('input', { type: 'text', inputmode: 'decimal', value: String(Number(a.creditLimit)), 'aria-label': `Credit limit of ${a.code} in ${code}`, size: 8 });
+    const max = h('input', { type: 'text', inputmode: 'decimal', value: String(Number(a.maxBalance)), 'aria-label': `Maximum balance of ${a.code} in ${code}`, size: 8 });
+    const form = h('form', { class: 'inline member-limits', onsubmit: async (e: Event) => {
+      e.preventDefault();
+      const [c, m] = [credit.value.trim(), max.value.trim()];
+      if (![c, m].every((v) => /^[0-9]+(\.[0-9]{1,7})?$/.test(v))) { say('Limits are numbers with at most 7 decimals, e.g. 100 or 12.5.', 'error'); return; }
+      const ok = await confirmAction(`Change the limits of ${a.code}?`, [
+        h('p', {}, `${a.code} may go into debt down to `, h('strong', {}, `−${fmt(c, 7)} ${code}`), ` (now −${fmt(a.creditLimit, 7)}) and hold up to `, h('strong', {}, `${fmt(m, 7)} ${code}`), ` (now ${fmt(a.maxBalance, 7)}).`),
+        h('p', {}, `On the ledger: ${code}'s credit account gives ${a.code} the difference in credit (or takes it back), and ${a.code}'s trustline to ${code} is set to hold at most the new maximum. Taking back credit already spent is refused.`),
+      ], 'Change the limits');
+      if (!ok) { say('Nothing changed.'); return; }
+      try {
+        await api('PUT', `/communities/${code}/accounts/${a.code}/limits`, { creditLimit: c, maxBalance: m });
+        await route();
+        say(`Done: ${a.code} may now go down to −${fmt(c, 7)} ${code} and hold up to ${fmt(m, 7)} ${code}.`, 'ok');
+      } catch (err) {
+        say(`The limits were not changed: ${err instanceof Error ? err.message : String(err)}`, 'error');
+      }
+    } }, 'credit ', credit, ' max ', max, ' ', h('button', { type: 'submit', class: 'small primary' }, 'Review'), ' ',
+    h('button', { type: 'button', class: 'small', onclick: () => { void route(); } }, 'Cancel'));
+    button.replaceWith(form);
+    credit.focus();
+  };
   const newLine = writable ? (() => {
     const others = all.filter((o) => o.code !== code && !lines.some((l) => l.peer === o.code));
     if (others.length === 0) return '';
@@ -224,8 +248,9 @@ async function communityView(m: Me, code?: string): Promise<HTMLElement[]> {
       incoming.map((l) => [l.community, `${fmt(l.limit)} ${l.community}`, `${fmt(l.usage)} ${l.community}`, usageBar(Number(l.usage), Number(l.limit), `${l.community} → ${code}`)]), { empty: 'No line granted to it that your token may see.' })),
     ...(limits ? [section('Effective trade limits', table(`How much more ${code} can sell to and buy from each community (direct lines)`, ['With', 'Can sell', 'Can buy'],
       limits.pairs.map((p) => [p.peer, `${fmt(p.surplus.units)} ${code} (${fmt(p.surplus.hour)} HOUR)`, `${fmt(p.deficit.units)} ${code} (${fmt(p.deficit.hour)} HOUR)`]), { empty: 'No lines either way.' }))] : []),
-    section('Members', table(plural(accounts.length, 'account'), ['Account', 'Kind', 'Status', 'Credit limit', 'Maximum balance'],
-      accounts.map((a) => [a.code, a.kind, a.status, `${fmt(a.creditLimit)} ${code}`, `${fmt(a.maxBalance)} ${code}`]), { size: 25 })),
+    section('Members', table(plural(accounts.length, 'account'), ['Account', 'Kind', 'Status', 'Credit limit', 'Maximum balance', ''],
+      accounts.map((a) => [a.code, a.kind, a.status, `${fmt(a.creditLimit)} ${code}`, `${fmt(a.maxBalance)} ${code}`,
+        writable && a.kind === 'member' ? h('button', { type: 'button', class: 'small', 'aria-label': `Change the limits of ${a.code}`, onclick: (e: Event) => editMember(e.target as HTMLElement, a) }, 'Change') : '']), { size: 25 })),
   ];
   return parts;
 }
