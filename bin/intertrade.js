@@ -9,7 +9,7 @@ const path = require('node:path');
 const ROOT = path.join(__dirname, '..');
 const DIST = path.join(ROOT, 'dist', 'cli.js');
 /** What dist/ is built from (scripts/build.ts); a directory counts with everything in it. */
-const SOURCES = ['src', 'protocols', 'migrations', 'packages/devnet/src', 'tsconfig.json', 'scripts/build.ts'];
+const SOURCES = ['src', 'protocols', 'migrations', 'packages/devnet/src', 'web', 'tsconfig.json', 'scripts/build.ts'];
 
 /** Whether `p`, or anything under it, changed after `time` (a directory changes when a file is added or removed). */
 function changedSince(p, time) {

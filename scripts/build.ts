@@ -8,6 +8,8 @@
  * - dist/cli.js: src/cli.ts bundled with everything of this repository it imports,
  *   the devnet package included (a workspace package whose entry point is TypeScript);
  *   every other package stays a require() of node_modules, loaded as it is.
+ * - dist/dashboard/: the web dashboard's page, app.js and app.css, bundled from
+ *   web/dashboard (src/dashboard/assets.ts) with its libraries from node_modules;
  * - dist/migrations/<name>.js: each migration on its own, found by listing the
  *   directory as knex lists migrations/ (src/db/database.ts), so a new migration needs
  *   no list to be kept.
@@ -18,6 +20,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BuildOptions, Plugin, build } from 'esbuild';
+import { bundleDashboard } from '../src/dashboard/assets';
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'dist');
@@ -66,6 +69,7 @@ export async function buildDist(out = OUT): Promise<void> {
         entryPoints: Object.fromEntries(migrations.map((f) => [path.basename(f, '.ts'), path.join('migrations', f)])),
         outdir: path.join(tmp, 'migrations'),
       }),
+      bundleDashboard(path.join(tmp, 'dashboard')),
     ]);
     fs.utimesSync(path.join(tmp, 'cli.js'), started, started);
     fs.rmSync(out, { recursive: true, force: true });

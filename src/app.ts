@@ -37,6 +37,7 @@ import { Reconciler } from './core/reconcile';
 import { Authenticator, governanceAuth } from './governance/auth';
 import { GovernancePlugins, governanceRouter } from './governance/routes';
 import { TokenStore, createTokenStore } from './governance/tokens';
+import { dashboardRouter } from './dashboard/routes';
 import { Protocol } from './protocol';
 import { MIRROR_KINDS, PROTOCOLS, PROTOCOL_SCHEMAS } from './plugins';
 
@@ -277,6 +278,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
         },
       }),
       governanceRouter({ ...core, reconciler, db, auth: governance, tokens, plugins: governancePlugins }),
+      dashboardRouter(),
       ...protocols.map((p) => p.router),
     ],
   });

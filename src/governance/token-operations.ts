@@ -1,6 +1,6 @@
 /**
  * Governance tokens through the API: the hub operator's alone (they declare no right,
- * see access.ts). A token is shown once, when created.
+ * see access.ts), except GET /me, which tells any token who it is. A token is shown once, when created.
  */
 import { HttpError } from '../http/errors';
 import { requireCommunity } from './lookup';
@@ -19,6 +19,16 @@ export function tokenOperations(deps: GovernanceDeps & { tokens?: TokenStore }):
     return deps.tokens;
   };
   return [
+    operation({
+      id: 'getMe', method: 'get', path: '/me', tag: 'tokens',
+      access: { right: 'read', scope: 'visible' },
+      summary: 'Who this token speaks for: its actor, role and communities (what a client may offer)',
+      responses: { 200: { description: 'the token\'s principal', schema: S.Me } },
+      errors: [401, 503],
+      async handle({ principal }) {
+        return { status: 200, body: { actor: principal.actor, role: principal.role, communities: principal.communities } };
+      },
+    }),
     operation({
       id: 'createToken', method: 'post', path: '/tokens', tag: 'tokens',
       summary: 'Create a governance token for an actor, role and communities (the token is shown this once)',

@@ -18,6 +18,7 @@ import { transferView } from './views';
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 /** Recorded, not yet paid or refused: the ledger did not answer in time. */
 const UNFINISHED: TransferState[] = ['new', 'quoted', 'submitted'];
+const STATES: TransferState[] = ['new', 'quoted', 'submitted', 'settled', 'delivered', 'rejected', 'failed', 'compensated', 'disputed'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function transferOperations(deps: GovernanceDeps): Operation[] {
@@ -81,6 +82,36 @@ export function transferOperations(deps: GovernanceDeps): Operation[] {
         extendReach(t.communityId);
         extendReach(t.payeeCommunityId);
         return { status: 200, body: await view(t, true) };
+      },
+    }),
+    operation({
+      id: 'listTransfers', method: 'get', path: '/communities/{code}/transfers', tag: 'transfers',
+      access: { right: 'read', community: { param: 'code' } },
+      summary: 'The transfers paid by or to the community, newest first, filtered by state, protocol and date, a page at a time',
+      description: 'Each transfer comes with its protocol, its Stellar transaction hash and its deliveries to the other side.',
+      query: S.TransferQuery,
+      responses: { 200: { description: 'one page of transfers', schema: S.TransferPage } },
+      errors: [400, 401, 404, 503],
+      async handle({ params, query }) {
+        const c = await requireCommunity(deps, params.code);
+        const states = query.state?.split(',') as TransferState[] | undefined;
+        const known = new Set<string>(STATES);
+        const unknown = states?.find((s) => !known.has(s));
+        if (unknown) throw new HttpError(400, 'invalid_request', `state ${unknown} is none of ${[...known].join(', ')}`, 'state');
+        const page = query.page ?? 1;
+        const limit = query.limit ?? 50;
+        const rows = await deps.transfers.list(c.id, {
+          states, protocol: query.protocol, from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined,
+          limit: limit + 1, offset: (page - 1) * limit,
+        });
+        // Found in c's scope: each is paid by or to c, so both sides' codes are c's to see.
+        for (const t of rows) {
+          extendReach(t.communityId);
+          extendReach(t.payeeCommunityId);
+        }
+        const transfers = [];
+        for (const t of rows.slice(0, limit)) transfers.push(await view(t, true));
+        return { status: 200, body: { transfers, page, limit, hasMore: rows.length > limit } };
       },
     }),
   ];

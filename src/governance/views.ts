@@ -125,6 +125,6 @@ export function transferView(t: Transfer, payer: string, payee: string, deliveri
     meta: t.meta,
     createdAt: iso(t.createdAt),
     updatedAt: iso(t.updatedAt),
-    ...(deliveries ? { deliveries: deliveries.map(deliveryView) } : {}),
+    ...(deliveries ? { protocol: t.idempotencyKey.split('|')[0], ledgerHash: t.ledgerHash, deliveries: deliveries.map(deliveryView) } : {}),
   };
 }

@@ -70,6 +70,17 @@ export interface Disputed {
   reason: string;
 }
 
+export interface TransferFilter {
+  states?: TransferState[];
+  /** The protocol that made it: the first part of its idempotency key (governance, cxp, komunitin, demo, …). */
+  protocol?: string;
+  /** Made at or after / before. */
+  from?: Date;
+  to?: Date;
+  limit: number;
+  offset: number;
+}
+
 export interface TransferService {
   /** What the payment would cost now; records nothing. */
   quote(payer: Party, payee: Party, amount: bigint): Promise<TransferQuote | TransferError | LedgerError>;
@@ -98,6 +109,8 @@ export interface TransferService {
   returned(communityId: string, id: string, by: string): Promise<Transfer | null>;
   get(communityId: string, id: string): Promise<Transfer | null>;
   findByKey(communityId: string, idempotencyKey: string): Promise<Transfer | null>;
+  /** The transfers paid by or to a community, newest first, filtered; one more than `limit` tells there is a next page. */
+  list(communityId: string, filter: TransferFilter): Promise<Transfer[]>;
   /** Finish every unfinished transfer (at start, and periodically). */
   resume(): Promise<number>;
 }
@@ -444,6 +457,15 @@ export function createTransferService(deps: {
     },
 
     get: (communityId, id) => db.community(communityId, async (trx) => (await Transfer.query(trx).findById(id)) ?? null),
+
+    list: (communityId, f) => db.community(communityId, async (trx) => {
+      const q = Transfer.query(trx).where((w) => w.where({ community_id: communityId }).orWhere({ payee_community_id: communityId }));
+      if (f.states?.length) q.whereIn('state', f.states);
+      if (f.protocol) q.where('idempotency_key', 'like', `${f.protocol.replace(/[\\%_]/g, '\\$&')}|%`);
+      if (f.from) q.where('created_at', '>=', f.from);
+      if (f.to) q.where('created_at', '<', f.to);
+      return q.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(f.limit).offset(f.offset);
+    }),
 
     findByKey: (communityId, idempotencyKey) =>
       db.community(communityId, async (trx) => (await Transfer.query(trx).findOne({ idempotency_key: idempotencyKey })) ?? null),

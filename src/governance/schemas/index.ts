@@ -20,10 +20,10 @@ export function governanceSchemas(opts: { mirrorKinds: readonly string[]; protoc
     communities.createCommunitySchema(opts.mirrorKinds), communities.SetStatus, communities.Community, communities.CommunityList,
     accounts.CreateAccount, accounts.SetLimits, accounts.Account, accounts.AccountList,
     creditLines.SetCreditLine, creditLines.CreditLine, creditLines.CreditLineList, creditLines.TradeLimits,
-    transfers.CreateTransfer, transfers.Transfer,
+    transfers.CreateTransfer, transfers.Transfer, transfers.TransferQuery, transfers.TransferPage,
     audit.AuditQuery, audit.AuditEntry, audit.AuditList,
     reconcile.ReconcileRequest, reconcile.Drift, reconcile.DriftReport,
-    tokens.CreateToken, tokens.Token, tokens.NewToken, tokens.TokenList,
+    tokens.CreateToken, tokens.Token, tokens.NewToken, tokens.TokenList, tokens.Me,
     netting.SetNetting, netting.Netting, netting.NettingPreview, netting.NettingRun, netting.NettingRunList,
     ...opts.protocols,
   ];

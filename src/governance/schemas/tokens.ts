@@ -46,3 +46,13 @@ export const TokenList = schema<unknown>('TokenList', {
   properties: { tokens: { type: 'array', items: Token.json } },
   required: ['tokens'],
 });
+
+export const Me = schema<unknown>('Me', {
+  type: 'object',
+  properties: {
+    actor: { type: 'string' },
+    role,
+    communities: { anyOf: [{ type: 'array', items: CommunityCode.json }, { type: 'null' }], description: 'the communities governed (community) or read (auditor); null: the whole hub' },
+  },
+  required: ['actor', 'role', 'communities'],
+});

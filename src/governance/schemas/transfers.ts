@@ -46,6 +46,8 @@ export const Transfer = schema<unknown>('Transfer', {
     meta: { type: 'string' },
     createdAt: Timestamp,
     updatedAt: Timestamp,
+    protocol: { type: 'string', description: 'what made it: the first part of its idempotency key (governance, cxp, komunitin, cc, demo, …); in lists and single reads' },
+    ledgerHash: { anyOf: [{ type: 'string', pattern: '^[0-9a-f]{64}$' }, { type: 'null' }], description: 'hash of its Stellar transaction (null until submitted); in lists and single reads' },
     deliveries: {
       type: 'array',
       description: 'telling the other side (a relay, a notify, in the protocol that reaches it): retried until acknowledged',
@@ -64,4 +66,34 @@ export const Transfer = schema<unknown>('Transfer', {
     },
   },
   required: ['id', 'state', 'payer', 'payee', 'amount', 'sourceAmount', 'errorCode', 'errorMessage', 'meta', 'createdAt', 'updatedAt'],
+});
+
+export interface TransferQueryParams { state?: string; protocol?: string; from?: string; to?: string; page?: number; limit?: number }
+
+export const TransferQuery = schema<TransferQueryParams>('TransferQuery', {
+  type: 'object',
+  properties: {
+    state: { type: 'string', pattern: '^[a-z]+(,[a-z]+)*$', description: 'only transfers in these states, comma-separated (e.g. settled,delivered)' },
+    protocol: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$', description: 'only transfers this protocol made: governance, cxp, komunitin, cc, demo, compensation, …' },
+    from: { ...Timestamp, description: 'made at or after' },
+    to: { ...Timestamp, description: 'made before' },
+    page: { type: 'integer', minimum: 1, maximum: 100000, default: 1 },
+    limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+  },
+  additionalProperties: false,
+});
+
+export const TransferPage = schema<unknown>('TransferPage', {
+  type: 'object',
+  properties: {
+    transfers: {
+      type: 'array',
+      description: 'newest first; each with its protocol, its Stellar transaction hash (ledgerHash, null until submitted) and its deliveries',
+      items: Transfer.json,
+    },
+    page: { type: 'integer', minimum: 1 },
+    limit: { type: 'integer', minimum: 1 },
+    hasMore: { type: 'boolean', description: 'whether page + 1 has more' },
+  },
+  required: ['transfers', 'page', 'limit', 'hasMore'],
 });
