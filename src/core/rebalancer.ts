@@ -38,6 +38,14 @@ export interface Rebalancer {
   flush(): Promise<boolean>;
   /** Resolves when nothing is pending or running (tests, shutdown). */
   idle(): Promise<void>;
+  /**
+   * Runs `fn` while no rebalance of these communities runs: one running is waited for
+   * first, and those due meanwhile wait until `fn` ends. A netting clearing deletes and
+   * recreates trader offers by id; a rebalance replacing them between the clearing being
+   * built and applied would get the whole clearing refused (op_offer_not_found), again
+   * and again under a steady stream of payments.
+   */
+  hold<T>(ids: string[], fn: () => Promise<T>): Promise<T>;
 }
 
 interface Pending {
@@ -54,6 +62,8 @@ export function createRebalancer(deps: {
   const delayMs = deps.delayMs ?? 1000;
   const pending = new Map<string, Pending>();
   const running = new Map<string, { task: Promise<void>; sides: Set<Side> }>();
+  /** Communities on hold, and when the hold ends. */
+  const held = new Map<string, Promise<void>>();
 
   const arm = (p: Pending) => {
     p.timer = setTimeout(() => start(p.c.id), delayMs);
@@ -63,6 +73,8 @@ export function createRebalancer(deps: {
   const start = (id: string): Promise<void> => {
     const busy = running.get(id);
     if (busy) return busy.task; // it re-arms what is pending when it ends
+    const until = held.get(id);
+    if (until) return until.then(() => start(id));
     const p = pending.get(id);
     if (!p) return Promise.resolve();
     if (p.timer) clearTimeout(p.timer);
@@ -125,6 +137,21 @@ export function createRebalancer(deps: {
     async idle() {
       while (pending.size > 0 || running.size > 0) {
         await Promise.all([...new Set([...pending.keys(), ...running.keys()])].map(start));
+      }
+    },
+    async hold(ids, fn) {
+      const mine = [...new Set(ids)];
+      // Holds of the same community queue up behind each other.
+      while (mine.some((id) => held.has(id))) await Promise.all(mine.map((id) => held.get(id)));
+      let release!: () => void;
+      const ends = new Promise<void>((resolve) => { release = resolve; });
+      for (const id of mine) held.set(id, ends);
+      try {
+        await Promise.all(mine.map((id) => running.get(id)?.task));
+        return await fn();
+      } finally {
+        for (const id of mine) held.delete(id);
+        release(); // what fell due meanwhile starts now (start waits on the hold)
       }
     },
   };

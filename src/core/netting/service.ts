@@ -87,7 +87,22 @@ const read = async (trx: Trx, communityId: string): Promise<NettingSettings> =>
 /** Legs per clearing transaction: at most 5 operations each (offer out, payment, offer back, and its creditor's sponsoring pair), under Stellar's 100. */
 export const LEGS_PER_TRANSACTION = 19;
 
-interface PlanGroup { legs: Array<{ debtor: string; creditor: string; amount: string }> }
+/** Plans per run: the first, and again from the ledger after a group the ledger refused. */
+export const ATTEMPTS_PER_RUN = 3;
+
+/** Transactions of a run as recorded (`netting_runs.plan`); `refused`: the ledger's code when it refused the group. */
+interface PlanGroup { legs: Array<{ debtor: string; creditor: string; amount: string }>; refused?: string }
+
+/** The preview's clearing as cycles, packed into transactions of at most LEGS_PER_TRANSACTION legs. */
+function groupsOf(p: NettingPreview): PlanGroup[] {
+  const groups: PlanGroup[] = [];
+  for (const cycle of cyclesOf(p.positions.filter((x) => x.cleared > 0n).map((x) => ({ ...x, amount: x.cleared })))) {
+    const last = groups.at(-1);
+    if (!last || last.legs.length + cycle.length > LEGS_PER_TRANSACTION) groups.push({ legs: [] });
+    groups.at(-1)!.legs.push(...cycle.map((l) => ({ debtor: l.debtor, creditor: l.creditor, amount: l.amount.toString() })));
+  }
+  return groups;
+}
 
 const runFromRow = (r: Record<string, any>): NettingRun => ({
   id: r.id, actor: r.actor, state: r.state, gross: BigInt(r.gross), cleared: BigInt(r.cleared), hashes: r.hashes ?? [],
@@ -125,44 +140,77 @@ export function createNettingService(deps: {
     });
 
   async function runNow(actor: string): Promise<NettingRun> {
-    // Offers mid-rebalance would race the clearing's own offer changes: let them settle first.
+    // Rebalances pending now go first; then none runs for the communities taking part until
+    // the run ends (rebalancer.ts, hold): the clearing deletes their offers by id.
     await deps.rebalancer.flush();
-    await deps.rebalancer.idle();
-    const p = await preview();
-    const byId = new Map(p.communities.map((x) => [x.community.id, x.community]));
-    const groups: PlanGroup[] = [];
-    for (const cycle of cyclesOf(p.positions.filter((x) => x.cleared > 0n).map((x) => ({ ...x, amount: x.cleared })))) {
-      const last = groups.at(-1);
-      if (!last || last.legs.length + cycle.length > LEGS_PER_TRANSACTION) groups.push({ legs: [] });
-      groups.at(-1)!.legs.push(...cycle.map((l) => ({ debtor: l.debtor, creditor: l.creditor, amount: l.amount.toString() })));
-    }
+    const taking = (await preview()).communities.map((x) => x.community.id);
+    return deps.rebalancer.hold(taking, () => clear(actor));
+  }
+
+  /**
+   * A run: plan the largest clearing from the ledger, settle it group by group (each
+   * wholly or not at all), and when a payment moved a position under a group so that the
+   * ledger refused it, read the ledger again and plan what is left — at most
+   * ATTEMPTS_PER_RUN times, the caps counting what the run has cleared already.
+   */
+  async function clear(actor: string): Promise<NettingRun> {
     const id = randomUUID();
-    await db.hub((trx) => trx('netting_runs').insert({ id, actor, plan: JSON.stringify(groups), gross: p.gross.toString() }));
-    const keys = keysOf([...byId.values()]);
+    const plan: PlanGroup[] = [];
+    const writePlan = () => db.hub((trx) => trx('netting_runs').where({ id }).update({ plan: JSON.stringify(plan) }));
+    /** HOUR stroops cleared through each community so far in this run (its cap counts them). */
+    const through = new Map<string, bigint>();
+    const touched = new Map<string, Community>();
     let cleared = 0n;
-    for (const [g, group] of groups.entries()) {
-      // The same pair twice in a group (two cycles through it) is one payment.
-      const merged = new Map<string, { debtor: Community; creditor: Community; amount: bigint }>();
-      for (const l of group.legs) {
-        const k = `${l.debtor}>${l.creditor}`;
-        const m = merged.get(k) ?? { debtor: byId.get(l.debtor)!, creditor: byId.get(l.creditor)!, amount: 0n };
-        m.amount += BigInt(l.amount);
-        merged.set(k, m);
+    let refusal = '';
+    const end = (state: 'done' | 'failed', error: string | null) => {
+      for (const c of touched.values()) deps.rebalancer.schedule(c, ['paid', 'received']);
+      return finish(id, state, cleared, error);
+    };
+    for (let attempt = 1; attempt <= ATTEMPTS_PER_RUN; attempt++) {
+      const p = await previewNow(through);
+      if (attempt === 1) await db.hub((trx) => trx('netting_runs').insert({ id, actor, plan: '[]', gross: p.gross.toString() }));
+      const byId = new Map(p.communities.map((x) => [x.community.id, x.community]));
+      const groups = groupsOf(p);
+      if (groups.length === 0) return end('done', null);
+      const offset = plan.length;
+      plan.push(...groups);
+      await writePlan(); // before any of its hashes: resume() reads groups by index
+      const keys = keysOf([...byId.values()]);
+      refusal = '';
+      for (const [i, group] of groups.entries()) {
+        const g = offset + i;
+        // The same pair twice in a group (two cycles through it) is one payment.
+        const merged = new Map<string, { debtor: Community; creditor: Community; amount: bigint }>();
+        for (const l of group.legs) {
+          const k = `${l.debtor}>${l.creditor}`;
+          const m = merged.get(k) ?? { debtor: byId.get(l.debtor)!, creditor: byId.get(l.creditor)!, amount: 0n };
+          m.amount += BigInt(l.amount);
+          merged.set(k, m);
+        }
+        const legs = [...merged.values()].map((l) => ({ debtor: currencyOf(l.debtor), creditor: currencyOf(l.creditor), amount: l.amount }));
+        let outcome;
+        try {
+          outcome = await ledger.settleClearing(legs, keys, async ({ hash }) => {
+            await db.hub((trx) => trx.raw('update netting_runs set hashes = array_append(hashes, ?) where id = ?', [`${g}:${hash}`, id]));
+          });
+        } catch (err) {
+          outcome = { ok: false as const, code: (err as Error).message };
+        }
+        if (!outcome.ok) {
+          group.refused = outcome.code;
+          await writePlan();
+          refusal = `transaction ${g + 1} refused (${outcome.code})`;
+          break;
+        }
+        for (const l of merged.values()) {
+          cleared += l.amount;
+          through.set(l.creditor.id, (through.get(l.creditor.id) ?? 0n) + l.amount);
+          touched.set(l.debtor.id, l.debtor).set(l.creditor.id, l.creditor);
+        }
       }
-      const legs = [...merged.values()].map((l) => ({ debtor: currencyOf(l.debtor), creditor: currencyOf(l.creditor), amount: l.amount }));
-      let outcome;
-      try {
-        outcome = await ledger.settleClearing(legs, keys, async ({ hash }) => {
-          await db.hub((trx) => trx.raw('update netting_runs set hashes = array_append(hashes, ?) where id = ?', [`${g}:${hash}`, id]));
-        });
-      } catch (err) {
-        outcome = { ok: false as const, code: (err as Error).message };
-      }
-      if (!outcome.ok) return finish(id, 'failed', cleared, `transaction ${g + 1} of ${groups.length} refused (${outcome.code}); positions moved meanwhile? the next run reads them again`);
-      cleared += [...merged.values()].reduce((s, l) => s + l.amount, 0n);
+      if (!refusal) return end('done', null);
     }
-    for (const c of byId.values()) deps.rebalancer.schedule(c, ['paid', 'received']);
-    return finish(id, 'done', cleared, null);
+    return end('failed', `${refusal} on the last of ${ATTEMPTS_PER_RUN} attempts, each planned from the ledger anew; payments keep moving these positions, the next run reads them again`);
   }
 
   return {
@@ -185,7 +233,9 @@ export function createNettingService(deps: {
         const plan = row.plan as PlanGroup[];
         let cleared = 0n;
         let applied = 0;
+        const meant = plan.filter((group) => !group.refused).length;
         for (const [g, group] of plan.entries()) {
+          if (group.refused) continue;
           const hashes = (row.hashes as string[]).filter((h) => h.startsWith(`${g}:`)).map((h) => h.slice(h.indexOf(':') + 1));
           let ok = false;
           for (const h of hashes) if ((await ledger.findTransaction(h))?.successful) ok = true;
@@ -195,7 +245,7 @@ export function createNettingService(deps: {
           }
         }
         // Unknown and still valid envelopes expire within their time bounds; a run is never resent: the next one reads the ledger anew.
-        await finish(row.id, applied === plan.length ? 'done' : 'failed', cleared, applied === plan.length ? null : `interrupted: ${applied} of ${plan.length} transactions applied`);
+        await finish(row.id, applied === meant ? 'done' : 'failed', cleared, applied === meant ? null : `interrupted: ${applied} of ${meant} transactions applied`);
       }
     },
 
@@ -211,7 +261,8 @@ export function createNettingService(deps: {
     },
   };
 
-  async function previewNow(): Promise<NettingPreview> {
+  /** `through`: what a run has cleared through each community already (HOUR stroops), counted against its cap. */
+  async function previewNow(through: ReadonlyMap<string, bigint> = new Map()): Promise<NettingPreview> {
     {
       const all = await deps.communities.list();
       const chosen = new Map((await db.hub((trx) => trx('netting_settings').select('community_id', 'opted_in', 'cap')))
@@ -237,7 +288,7 @@ export function createNettingService(deps: {
       }
       // Caps are in each community's units; the engine counts in HOUR.
       const caps = new Map(taking.filter(({ s }) => s.cap !== null)
-        .map(({ c, s }) => [c.id, toHour(s.cap!, { n: c.rateN, d: c.rateD }, 'down')]));
+        .map(({ c, s }) => [c.id, toHour(s.cap!, { n: c.rateN, d: c.rateD }, 'down') - (through.get(c.id) ?? 0n)]));
       const result = largestClearing({ positions, caps });
       const cleared = positions.map((p) => ({ ...p, cleared: 0n }));
       for (const x of result.cleared) cleared[x.of].cleared = x.amount;
