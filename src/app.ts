@@ -15,7 +15,7 @@ import { createCreditLineService } from './core/credit-lines/service';
 import { createNettingService } from './core/netting/service';
 import { NewcomerPath, createNewcomerWelcome } from './core/credit-lines/newcomers';
 import { createTransferService } from './core/transfers/service';
-import { createRebalancer } from './core/rebalancer';
+import { checkEveryBook, createRebalancer } from './core/rebalancer';
 import { createReconciler } from './core/reconcile';
 import { createDeliveryService } from './core/deliveries/service';
 import { createOnwardRegistry } from './core/deliveries/onward';
@@ -248,6 +248,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
   await core.netting.resume();
   const resumed = await core.transfers.resume();
   if (resumed > 0) logger.info({ resumed }, 'unfinished transfers resumed');
+  checkEveryBook(core.rebalancer, await core.communities.list());
   core.deliveries.start();
 
   const metrics = createMetrics();

@@ -15,7 +15,7 @@ import { unconfined } from '../db/confine';
 import { Logger } from '../logger';
 import { Keyring } from './keys';
 import { Ledger } from './ledger';
-import { Community } from './communities/model';
+import { Community, PEER } from './communities/model';
 import { currencyOf } from './communities/currency';
 
 /** What the community did in the settlements since its last rebalance. */
@@ -156,4 +156,13 @@ export function createRebalancer(deps: {
     },
   };
   return service;
+}
+
+/**
+ * At start: rebalances due live in memory, so a process that died may have left some
+ * undone (after a payment or a netting run it applied). Every community whose trader the
+ * hub keeps is checked once, in the background; one whose offers are in line costs a read.
+ */
+export function checkEveryBook(rebalancer: Rebalancer, communities: Community[]): void {
+  for (const c of communities) if (c.kind !== PEER && c.ledgerStatus === 'ready') rebalancer.schedule(c, ['paid', 'received']);
 }

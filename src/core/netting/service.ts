@@ -244,6 +244,10 @@ export function createNettingService(deps: {
             cleared += group.legs.reduce((s, l) => s + BigInt(l.amount), 0n);
           }
         }
+        // The process that applied them died before rebalancing: the offers of every
+        // community in the plan are stale (rebalances live in memory), so they are redone.
+        const ids = new Set(plan.flatMap((group) => group.legs.flatMap((l) => [l.debtor, l.creditor])));
+        for (const c of await deps.communities.list()) if (ids.has(c.id)) deps.rebalancer.schedule(c, ['paid', 'received']);
         // Unknown and still valid envelopes expire within their time bounds; a run is never resent: the next one reads the ledger anew.
         await finish(row.id, applied === meant ? 'done' : 'failed', cleared, applied === meant ? null : `interrupted: ${applied} of ${meant} transactions applied`);
       }
