@@ -16,6 +16,7 @@ import { createNettingService } from './core/netting/service';
 import { NewcomerPath, createNewcomerWelcome } from './core/credit-lines/newcomers';
 import { createTransferService } from './core/transfers/service';
 import { checkEveryBook, createRebalancer } from './core/rebalancer';
+import { HubProcess, TAKEOVER_MS, createHubProcess } from './core/processes';
 import { createReconciler } from './core/reconcile';
 import { createDeliveryService } from './core/deliveries/service';
 import { createOnwardRegistry } from './core/deliveries/onward';
@@ -50,8 +51,11 @@ export function buildCore(deps: {
   transferWaitMs?: number;
   /** NEWCOMER_COMMUNITY / NEWCOMER_CREDIT_LINE: the community every new one is linked to. */
   newcomers?: NewcomerPath | null;
+  /** This process among others on the database (registered by the caller); absent: one not registered, fine alone. */
+  process?: HubProcess;
 }): Core {
   const { db, vault, ledger, logger } = deps;
+  const hubProcess = deps.process ?? createHubProcess({ db, logger });
   const keyring = createKeyring({ db, vault });
   const accounts = createAccountService({ db, ledger, keyring });
   const creditLines = createCreditLineService({ db, ledger, keyring });
@@ -75,10 +79,10 @@ export function buildCore(deps: {
     load: async (id) => { const c = await communities.getById(id); return isCommunityError(c) ? null : c; },
   });
   const byIssuer = new Map<string, string>();
-  const deliveries = createDeliveryService({ db, logger });
+  const deliveries = createDeliveryService({ db, logger, processId: hubProcess.id });
   const remotePayees = createRemotePayees();
   const transfers = createTransferService({
-    db, ledger, keyring, creditLines, rebalancer, logger, waitMs: deps.transferWaitMs,
+    db, ledger, keyring, creditLines, rebalancer, logger, waitMs: deps.transferWaitMs, processId: hubProcess.id,
     onDeliveryReady: (d) => deliveries.remember(d),
     reclaim: (d) => remotePayees.reclaim(d),
     async loadParty(communityId, accountId) {
@@ -115,27 +119,50 @@ export function buildCore(deps: {
     if (t) await transfers.compensate(t, d.lastError ?? 'refused by the other side');
   });
   const onward = createOnwardRegistry();
-  const netting = createNettingService({ db, ledger, keyring, rebalancer, communities });
-  return { keyring, accounts, communities, creditLines, transfers, rebalancer, reconciler, deliveries, onward, remotePayees, exchanges, rates, netting };
+  const netting = createNettingService({ db, ledger, keyring, rebalancer, communities, process: hubProcess });
+  return { keyring, accounts, communities, creditLines, transfers, rebalancer, reconciler, deliveries, onward, remotePayees, exchanges, rates, netting, process: hubProcess };
+}
+
+/**
+ * Another hub process on this database died: every TAKEOVER_MS, take over its unfinished
+ * transfers and its netting run (its deliveries the delivery loop claims by itself; see
+ * core/processes.ts). Stop waits for a round under way.
+ */
+export function startTakeover(core: Pick<Core, 'transfers' | 'netting'>, logger: Logger): { stop(): Promise<void> } {
+  let adopting: Promise<unknown> | null = null;
+  const timer = setInterval(() => {
+    adopting ??= Promise.all([core.transfers.adopt(), core.netting.resume()])
+      .catch((err) => logger.warn({ err }, 'taking over from a dead hub process failed; trying again'))
+      .finally(() => { adopting = null; });
+  }, TAKEOVER_MS);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await adopting;
+    },
+  };
 }
 
 /** The hub's own keys (sponsor, channels), sealed in the vault under the master key. */
-export function vaultHubKeys(db: Database, vault: Vault): HubKeyStore {
+export function vaultHubKeys(db: Database, vault: Vault, hubProcess?: HubProcess): HubKeyStore {
   return {
     load: (name) => db.hub((trx) => vault.openHubSecret(trx, name)),
     save: (name, publicKey, secret) => db.hub((trx) => vault.sealHubSecret(trx, name, publicKey, secret.reveal())),
+    // Each channel is leased by one process at a time (its sequence is tracked in memory).
+    ...(hubProcess ? { lease: (name: string) => hubProcess.lease(name) } : {}),
   };
 }
 
 /** The Stellar ledger adapter, its hub keys (sponsor, channels) sealed in the vault. */
-export function openLedger(config: Config, network: StellarNetwork, db: Database, vault: Vault, logger: Logger): Promise<StellarLedger> {
+export function openLedger(config: Config, network: StellarNetwork, db: Database, vault: Vault, logger: Logger, hubProcess?: HubProcess): Promise<StellarLedger> {
   return createStellarLedger({
     horizonUrl: network.horizonUrl,
     passphrase: network.networkPassphrase,
     friendbotUrl: network.embedded ? `${network.horizonUrl}/friendbot` : config.friendbotUrl,
     channels: config.stellarChannels,
     logger,
-    hubKeys: vaultHubKeys(db, vault),
+    hubKeys: vaultHubKeys(db, vault, hubProcess),
     name: networkName(network.horizonUrl, network.embedded),
   });
 }
@@ -187,8 +214,12 @@ export async function openStorage(config: Config, logger: Logger, opts: { attach
 }> {
   let unlock = () => {};
   let attach = false;
+  // DATA_DIR is one process's when it holds an embedded database or devnet. With a
+  // PostgreSQL server and an outside Stellar network it holds nothing the processes could
+  // fight over, and several hub processes may share one (core/processes.ts).
+  const shared = config.databaseUrl !== null && config.stellar.kind === 'external';
   try {
-    unlock = lockDataDir(config.dataDir);
+    if (!shared) unlock = lockDataDir(config.dataDir);
   } catch (err) {
     if (!(opts.attach && err instanceof DataDirInUseError)) throw err;
     attach = !config.databaseUrl; // a server database needs no attaching
@@ -232,15 +263,20 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
     throw err;
   }
 
+  // Registered before anything is leased or resumed: the other processes on this database
+  // see it alive, and leave its channels and transfers alone (core/processes.ts).
+  const hubProcess = createHubProcess({ db, logger });
   let ledger: StellarLedger;
   try {
-    ledger = await openLedger(config, network, db, vault, logger);
+    await hubProcess.start();
+    ledger = await openLedger(config, network, db, vault, logger, hubProcess);
   } catch (err) {
+    await hubProcess.stop();
     await network.close();
     await storage.close();
     throw err;
   }
-  const core = buildCore({ db, vault, ledger, logger, rebalanceDelayMs: config.rebalanceDelayMs, transferWaitMs: config.transferWaitMs, newcomers: config.newcomers });
+  const core = buildCore({ db, vault, ledger, logger, rebalanceDelayMs: config.rebalanceDelayMs, transferWaitMs: config.transferWaitMs, newcomers: config.newcomers, process: hubProcess });
   // Finish whatever a previous run left half done, before taking new work.
   await core.communities.resumeProvisioning();
   await core.rates.resume();
@@ -289,6 +325,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
     http = await listen(app, config.port, config.host, config.shutdownTimeoutMs);
   } catch (err) {
     await ledger.close();
+    await hubProcess.stop();
     await network.close();
     await storage.close();
     throw err;
@@ -320,6 +357,7 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
     ? setInterval(() => { db.maintain().catch((err) => logger.warn({ err }, 'database upkeep failed')); }, 60_000)
     : null;
   upkeep?.unref();
+  const takeover = startTakeover(core, logger);
 
   let stopping: Promise<void> | null = null;
   return {
@@ -330,10 +368,13 @@ export async function startHub(config: Config, opts: { logger?: Logger } = {}): 
         if (netting) clearInterval(netting);
         if (upkeep) clearInterval(upkeep);
         await http.stop();
+        await takeover.stop();
         await reconciling;
         await core.deliveries.stop();
         await core.rebalancer.idle();
         await ledger.close();
+        // Leaving the registry gives the channels and what is unfinished to the others at once.
+        await hubProcess.stop();
         await network.close();
         await storage.close();
       })();

@@ -13,6 +13,7 @@ import { OnwardRegistry } from './deliveries/onward';
 import { Keyring } from './keys';
 import { RateService } from './rates/service';
 import { NettingService } from './netting/service';
+import { HubProcess } from './processes';
 import { Rebalancer } from './rebalancer';
 import { Reconciler } from './reconcile';
 import { RemotePayees } from './transfers/remote-payees';
@@ -39,6 +40,8 @@ export interface Core {
   rates: RateService;
   /** Multilateral netting of inter-community positions: opt-in, preview. */
   netting: NettingService;
+  /** This process among the hub's others on the same database (leases, ownership). */
+  process: HubProcess;
 }
 
 export {

@@ -17,7 +17,7 @@ import { isTransferError } from '../../src/core/transfers/errors';
 import { Party } from '../../src/core/transfers/service';
 import { TestNetwork, startTestNetwork } from '@intertrade/devnet/testing';
 import { TEST_MASTER_KEY, TestDatabase, createTestDatabase } from '../helpers/db';
-import { CrashPlan, crashAmount, crashKey, crashPayee, crashPayer } from '../fixtures/crash-plan';
+import { CrashPlan, crashAmount, crashKey, crashPayee, crashPayer, receivedOnLedger } from '../fixtures/crash-plan';
 import { HubCore, openHubCore } from '../fixtures/hub-core';
 
 const CHILD = path.resolve(__dirname, '../fixtures/crash-child.ts');
@@ -64,22 +64,6 @@ function startVictim(plan: CrashPlan): Victim {
 }
 
 const randomInt = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
-
-/** Every payment (plain or path) `account` received, as amounts in stroops, from Horizon. */
-async function receivedOnLedger(net: TestNetwork, account: string): Promise<bigint[]> {
-  const out: bigint[] = [];
-  let page = await net.server.payments().forAccount(account).limit(200).order('asc').call();
-  for (;;) {
-    for (const r of page.records as unknown as Array<{ type: string; to?: string; amount?: string }>) {
-      if ((r.type === 'payment' || r.type.startsWith('path_payment')) && r.to === account) {
-        const [whole, frac = ''] = (r.amount ?? '0').split('.');
-        out.push(BigInt(whole) * 10_000_000n + BigInt(frac.padEnd(7, '0')));
-      }
-    }
-    if (page.records.length < 200) return out;
-    page = await page.next();
-  }
-}
 
 const sorted = (xs: bigint[]) => [...xs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 

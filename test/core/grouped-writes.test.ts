@@ -38,7 +38,7 @@ describe('grouped transfer writes (one envelope, one trip)', function () {
   });
 
   it('writes every row of a group across communities, with its envelope, in one go', async () => {
-    const w = createGroupedWriter(core.storage.db);
+    const w = createGroupedWriter(core.storage.db, core.process.id);
     const hash = `${'a'.repeat(63)}1`;
     const [x, y] = await Promise.all([
       w.write('g1', ab, { state: 'delivered' }, ['settled'], { hash, envelope: 'AAAA' }),
@@ -49,7 +49,7 @@ describe('grouped transfer writes (one envelope, one trip)', function () {
   });
 
   it('writes nothing when one row is not in its expected state, in any community', async () => {
-    const w = createGroupedWriter(core.storage.db);
+    const w = createGroupedWriter(core.storage.db, core.process.id);
     const hash = `${'b'.repeat(63)}2`;
     const results = await Promise.allSettled([
       w.write('g2', ab, { state: 'compensated' }, ['delivered'], { hash, envelope: 'BBBB' }),

@@ -19,6 +19,8 @@ export class Delivery extends BaseModel {
   nextAttemptAt!: Date;
   lastError!: string | null;
   result!: unknown;
+  /** The hub process attempting it (core/processes.ts); others claim it only once that one is dead. */
+  owner!: string | null;
   createdAt!: Date;
   updatedAt!: Date;
 }

@@ -7,11 +7,13 @@
  * delivers again, so receivers must be idempotent (Komunitin: by transaction hash; CXP:
  * by temp_id). A refusal is final and is handed to the refusal listeners (compensation).
  */
+import { randomUUID } from 'node:crypto';
 import { Database, Trx } from '../../db/database';
 import { acrossCommunities, byCommunity, groupCommit } from '../../db/group-commit';
 import { Logger } from '../../logger';
 import { isUnavailable } from '../../unavailable';
 import { Delivery } from './model';
+import { ownerGone } from '../processes';
 
 export type DeliveryOutcome =
   | { outcome: 'acknowledged'; result?: unknown }
@@ -99,7 +101,7 @@ const PATCH_GROUP = `
       next_attempt_at = coalesce(v.next_attempt_at, d.next_attempt_at),
       updated_at = now()
     from jsonb_to_recordset(?::jsonb) as v(id uuid, state text, attempts int, last_error text, has_result boolean, result jsonb, next_attempt_at timestamptz)
-    where d.id = any(?::uuid[]) and d.id = v.id
+    where d.id = any(?::uuid[]) and d.id = v.id and d.owner = ?::uuid
     returning d.*
   ), t as (
     update transfers t set state = 'delivered', updated_at = now()
@@ -114,8 +116,17 @@ export function backoff(attempts: number, base: number, max: number): number {
   return Math.round(exp * (0.8 + Math.random() * 0.4)); // jitter: peers coming back are not stampeded
 }
 
-export function createDeliveryService(deps: { db: Database; logger: Logger }, opts: DeliveryOptions = {}): DeliveryService {
+export function createDeliveryService(deps: {
+  db: Database; logger: Logger;
+  /**
+   * This process (core/processes.ts). A delivery is attempted by its owner only: this
+   * process claims one first (FOR UPDATE SKIP LOCKED) when it has no owner or its owner
+   * is dead, so two processes never attempt the same delivery at once.
+   */
+  processId?: string;
+}, opts: DeliveryOptions = {}): DeliveryService {
   const { db, logger } = deps;
+  const me = deps.processId ?? randomUUID();
   const base = opts.baseDelayMs ?? 1000;
   const max = opts.maxDelayMs ?? 10 * 60 * 1000;
   const pollMs = opts.pollMs ?? 1000;
@@ -169,7 +180,7 @@ export function createDeliveryService(deps: { db: Database; logger: Logger }, op
       }));
       const ids = group.map((i) => i.d.id);
       const acknowledged = group.filter((i) => i.acknowledged && i.d.transferId).map((i) => i.d.transferId!);
-      return { communityId, sql: PATCH_GROUP, bindings: [JSON.stringify(values), ids, acknowledged, ids] };
+      return { communityId, sql: PATCH_GROUP, bindings: [JSON.stringify(values), ids, me, acknowledged, ids] };
     }));
     const rows = new Map<string, Delivery>();
     for (const updated of results) for (const r of updated) rows.set(r.id as string, Delivery.fromDatabaseJson(r));
@@ -205,25 +216,40 @@ export function createDeliveryService(deps: { db: Database; logger: Logger }, op
   const READY = `(transfer_id is null or exists (select 1 from transfers t
     where t.id = deliveries.transfer_id and t.state in ('settled', 'delivered')))`;
 
+  /** Due rows of a community that no live process but this one owns, made this process's (others' locked rows skipped). */
+  const CLAIM_DUE = `
+    update deliveries d set owner = ?::uuid from (
+      select id from deliveries
+      where community_id = ? and state = 'pending' and next_attempt_at <= now() and kind = any(?::text[]) and ${READY}
+        and (owner = ?::uuid or ${ownerGone('owner')})
+      order by next_attempt_at limit ? for update skip locked
+    ) c
+    where d.id = c.id
+    returning d.*`;
+
   const due = async (): Promise<number> => {
     if (handlers.size === 0) return 0; // no protocol delivers anything yet
     const kinds = [...handlers.keys()];
     const communities: Array<{ id: string }> = await db.hub(async (trx) =>
-      (await trx.raw('select id from communities_with_due_deliveries(?::text[]) as id', [kinds])).rows);
+      (await trx.raw('select id from communities_with_due_deliveries(?::text[], ?::uuid) as id', [kinds, me])).rows);
     let n = 0;
     for (const c of communities) {
-      const rows = await db.community(c.id, async (trx) => Delivery.query(trx)
-        .where({ community_id: c.id, state: 'pending' })
-        .where('next_attempt_at', '<=', new Date())
-        .whereIn('kind', [...handlers.keys()])
-        .whereRaw(READY)
-        .orderBy('next_attempt_at').limit(concurrency * 4));
+      const rows = (await db.community(c.id, async (trx) => (await trx.raw(CLAIM_DUE, [me, c.id, kinds, me, concurrency * 4])).rows) as Array<Record<string, unknown>>)
+        .map(deliveryFromJson).sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime());
       for (let i = 0; i < rows.length; i += concurrency) {
         await Promise.all(rows.slice(i, i + concurrency).map(attempt));
       }
       n += rows.length;
     }
     return n;
+  };
+
+  /** Make `d` this process's, unless a live process owns it (null then). */
+  const claim = async (d: Delivery): Promise<Delivery | null> => {
+    if (d.owner === me) return d;
+    const rows = await db.community(d.communityId, async (trx) => (await trx.raw(`
+      update deliveries set owner = ?::uuid where id = ? and state = 'pending' and (owner = ?::uuid or ${ownerGone('owner')}) returning *`, [me, d.id, me])).rows);
+    return rows.length === 1 ? deliveryFromJson(rows[0]) : null;
   };
 
   /** deliverNow's look-ups, in groups (see group-commit.ts). */
@@ -262,7 +288,11 @@ export function createDeliveryService(deps: { db: Database; logger: Logger }, op
       if (d.state !== 'pending' || !handlers.has(kind)) return d;
       // Backing off after a failure: a caller repeating its request does not hammer a peer that is down.
       if (d.attempts > 0 && d.nextAttemptAt.getTime() > Date.now()) return inflight.get(d.id) ?? d;
-      return attempt(d);
+      const running = inflight.get(d.id);
+      if (running) return running;
+      // Another live process attempts it: its answer will be the row's.
+      const mine = await claim(d);
+      return mine ? attempt(mine) : d;
     },
 
     forTransfer: (communityId, transferId) =>

@@ -18,6 +18,7 @@ import { Community, PEER } from '../communities/model';
 import { Keyring } from '../keys';
 import { KeyLookup, Ledger } from '../ledger';
 import { Rebalancer } from '../rebalancer';
+import { HubProcess } from '../processes';
 import { Position, cyclesOf, largestClearing } from './engine';
 
 export interface NettingSettings {
@@ -84,6 +85,9 @@ const fromRow = (row: { opted_in: boolean; cap: string | null } | undefined): Ne
 const read = async (trx: Trx, communityId: string): Promise<NettingSettings> =>
   fromRow(await trx('netting_settings').where({ community_id: communityId }).first('opted_in', 'cap'));
 
+/** The hub-wide lease a netting run holds (core/processes.ts). */
+const NETTING_LEASE = 'netting';
+
 /** Legs per clearing transaction: at most 5 operations each (offer out, payment, offer back, and its creditor's sponsoring pair), under Stellar's 100. */
 export const LEGS_PER_TRANSACTION = 19;
 
@@ -111,6 +115,8 @@ const runFromRow = (r: Record<string, any>): NettingRun => ({
 
 export function createNettingService(deps: {
   db: Database; ledger: Ledger; keyring: Keyring; rebalancer: Rebalancer; communities: { list(): Promise<Community[]> };
+  /** Several hub processes: a run holds the hub-wide lease `netting`, so two never clear the same positions at once. */
+  process?: HubProcess;
 }): NettingService {
   const { db, ledger } = deps;
   /** One run at a time in this process: two would read the same positions and clear them twice over (the second would fail on the ledger). */
@@ -139,12 +145,34 @@ export function createNettingService(deps: {
       return runFromRow(row);
     });
 
+  /** The hub-wide netting lease (another process's run ends within seconds: wait that long). */
+  const leased = async <T>(waitMs: number, fn: () => Promise<T>): Promise<T | null> => {
+    const p = deps.process;
+    if (!p) return fn();
+    const until = Date.now() + waitMs;
+    while (!(await p.lease(NETTING_LEASE))) {
+      if (Date.now() >= until) return null;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    try {
+      return await fn();
+    } finally {
+      await p.release(NETTING_LEASE);
+    }
+  };
+
   async function runNow(actor: string): Promise<NettingRun> {
-    // Rebalances pending now go first; then none runs for the communities taking part until
-    // the run ends (rebalancer.ts, hold): the clearing deletes their offers by id.
-    await deps.rebalancer.flush();
-    const taking = (await preview()).communities.map((x) => x.community.id);
-    return deps.rebalancer.hold(taking, () => clear(actor));
+    const run = await leased(30_000, async () => {
+      // Rebalances pending now go first; then none runs for the communities taking part until
+      // the run ends (rebalancer.ts, hold): the clearing deletes their offers by id.
+      await deps.rebalancer.flush();
+      const taking = (await preview()).communities.map((x) => x.community.id);
+      return deps.rebalancer.hold(taking, () => clear(actor));
+    });
+    if (run) return run;
+    const id = randomUUID();
+    await db.hub((trx) => trx('netting_runs').insert({ id, actor, plan: '[]', gross: '0' }));
+    return finish(id, 'failed', 0n, 'another hub process has been running netting for 30 s; nothing was done, run again later');
   }
 
   /**
@@ -228,6 +256,27 @@ export function createNettingService(deps: {
     },
 
     async resume() {
+      // A run of a live process is that process's to finish: holding the lease (and after
+      // this process's own run, if one is going), none is.
+      const r = running.then(() => leased(0, () => resumeRuns()));
+      running = r.catch(() => undefined);
+      await r;
+    },
+
+    async setSettings(c, s, actor) {
+      return db.community(c.id, async (trx) => {
+        const before = await read(trx, c.id);
+        await trx('netting_settings')
+          .insert({ community_id: c.id, opted_in: s.optedIn, cap: s.cap === null ? null : s.cap.toString(), updated_at: trx.fn.now() })
+          .onConflict('community_id').merge();
+        await audit(trx, { actor, action: 'netting.settings', subject: `community:${c.code}`, before, after: s });
+        return s;
+      });
+    },
+  };
+
+  async function resumeRuns(): Promise<void> {
+    {
       const open = await db.hub((trx) => trx('netting_runs').where({ state: 'running' }));
       for (const row of open) {
         const plan = row.plan as PlanGroup[];
@@ -251,19 +300,9 @@ export function createNettingService(deps: {
         // Unknown and still valid envelopes expire within their time bounds; a run is never resent: the next one reads the ledger anew.
         await finish(row.id, applied === meant ? 'done' : 'failed', cleared, applied === meant ? null : `interrupted: ${applied} of ${meant} transactions applied`);
       }
-    },
+    }
+  }
 
-    async setSettings(c, s, actor) {
-      return db.community(c.id, async (trx) => {
-        const before = await read(trx, c.id);
-        await trx('netting_settings')
-          .insert({ community_id: c.id, opted_in: s.optedIn, cap: s.cap === null ? null : s.cap.toString(), updated_at: trx.fn.now() })
-          .onConflict('community_id').merge();
-        await audit(trx, { actor, action: 'netting.settings', subject: `community:${c.code}`, before, after: s });
-        return s;
-      });
-    },
-  };
 
   /** `through`: what a run has cleared through each community already (HOUR stroops), counted against its cap. */
   async function previewNow(through: ReadonlyMap<string, bigint> = new Map()): Promise<NettingPreview> {

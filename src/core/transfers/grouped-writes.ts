@@ -44,8 +44,12 @@ const PATCH_GROUP = 'select * from patch_transfers(?::jsonb, ?::uuid[])';
 /** The envelope about to be sent, recorded in the same trip as its transfers' state. */
 const RECORD_SUBMISSION = 'insert into submissions (hash, envelope) values (?, ?) on conflict (hash) do nothing';
 
-const asRow = (p: Pending) => ({
+/** States before settlement: a patch from one of them is written only while `owner` owns the row. */
+const UNSETTLED: TransferState[] = ['new', 'quoted', 'submitted'];
+
+const asRow = (owner: string) => (p: Pending) => ({
   id: p.t.id,
+  owner: p.from.some((s) => UNSETTLED.includes(s)) ? owner : null,
   state: p.patch.state ?? null,
   ledger_hash: p.patch.ledgerHash ?? null,
   send_max: p.patch.sendMax?.toString() ?? null,
@@ -63,15 +67,15 @@ const asRow = (p: Pending) => ({
 const INSERT_GROUP = `
   with v as (
     select * from jsonb_to_recordset(?::jsonb) as v(community_id uuid, payee_community_id uuid, idempotency_key text, request_hash text,
-      payer_account_id uuid, payee_account_id uuid, amount bigint, meta text, d_kind text, d_target text, d_payload jsonb)
+      payer_account_id uuid, payee_account_id uuid, amount bigint, meta text, owner uuid, d_kind text, d_target text, d_payload jsonb)
   ), t as (
-    insert into transfers (community_id, payee_community_id, idempotency_key, request_hash, payer_account_id, payee_account_id, amount, meta)
-    select community_id, payee_community_id, idempotency_key, request_hash, payer_account_id, payee_account_id, amount, meta from v
+    insert into transfers (community_id, payee_community_id, idempotency_key, request_hash, payer_account_id, payee_account_id, amount, meta, owner)
+    select community_id, payee_community_id, idempotency_key, request_hash, payer_account_id, payee_account_id, amount, meta, owner from v
     on conflict (idempotency_key) do nothing
     returning *
   ), d as (
-    insert into deliveries (community_id, transfer_id, kind, target, payload)
-    select t.community_id, t.id, v.d_kind, v.d_target, v.d_payload from t join v using (idempotency_key) where v.d_kind is not null
+    insert into deliveries (community_id, transfer_id, kind, target, payload, owner)
+    select t.community_id, t.id, v.d_kind, v.d_target, v.d_payload, v.owner from t join v using (idempotency_key) where v.d_kind is not null
     on conflict (kind, transfer_id) where transfer_id is not null do nothing
     returning *
   )
@@ -126,7 +130,11 @@ export interface Submission {
   envelope: string;
 }
 
-export function createGroupedWriter(db: Database): GroupedWriter {
+/**
+ * `owner`: this process (core/processes.ts). It owns the transfers it inserts and their
+ * deliveries, and every patch is written only while it still owns the row.
+ */
+export function createGroupedWriter(db: Database, owner: string): GroupedWriter {
   const groups = new Map<string, { pending: Pending[]; submission?: Submission }>();
 
   const flush = async (key: string): Promise<void> => {
@@ -143,7 +151,7 @@ export function createGroupedWriter(db: Database): GroupedWriter {
       const results = await db.trip([
         ...submission,
         ...groups.map(([communityId, pending]) => ({
-          communityId, sql: PATCH_GROUP, bindings: [JSON.stringify(pending.map(asRow)), pending.map((p) => p.t.id)],
+          communityId, sql: PATCH_GROUP, bindings: [JSON.stringify(pending.map(asRow(owner))), pending.map((p) => p.t.id)],
         })),
       ]);
       const rows = new Map<string, Transfer>();
@@ -165,7 +173,7 @@ export function createGroupedWriter(db: Database): GroupedWriter {
       const byCommunity = new Map<string, Array<Record<string, unknown>>>();
       for (const { row, delivery } of batch) {
         // The delivery goes only with a row that is new: a repeated request finds its own there.
-        const v = { ...row, d_kind: delivery?.kind ?? null, d_target: delivery?.target ?? null, d_payload: delivery?.payload ?? null };
+        const v = { ...row, owner, d_kind: delivery?.kind ?? null, d_target: delivery?.target ?? null, d_payload: delivery?.payload ?? null };
         byCommunity.set(row.community_id, [...(byCommunity.get(row.community_id) ?? []), v]);
       }
       // One round trip for the group, all communities (one-trip.ts).

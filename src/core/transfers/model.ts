@@ -37,6 +37,8 @@ export class Transfer extends BaseModel {
   errorCode!: string | null;
   errorMessage!: string | null;
   meta!: string;
+  /** The hub process driving it while unfinished (core/processes.ts); null: none. */
+  owner!: string | null;
   createdAt!: Date;
   updatedAt!: Date;
 }

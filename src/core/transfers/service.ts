@@ -26,6 +26,7 @@ import { CreditLineService } from '../credit-lines/service';
 import { Rebalancer } from '../rebalancer';
 import { TransferError, isTransferError } from './errors';
 import { FINAL_STATES, Transfer, TransferState } from './model';
+import { ownerGone } from '../processes';
 
 export interface Party {
   community: Community;
@@ -111,8 +112,10 @@ export interface TransferService {
   findByKey(communityId: string, idempotencyKey: string): Promise<Transfer | null>;
   /** The transfers paid by or to a community, newest first, filtered; one more than `limit` tells there is a next page. */
   list(communityId: string, filter: TransferFilter): Promise<Transfer[]>;
-  /** Finish every unfinished transfer (at start, and periodically). */
+  /** Finish every unfinished transfer no live process but this one drives (at start, and at reconciliation). */
   resume(): Promise<number>;
+  /** Take over and finish the unfinished transfers of processes that died (periodically; core/processes.ts). */
+  adopt(): Promise<number>;
 }
 
 /** The task's result if it ends within `ms` (always, without a bound), else null. */
@@ -139,8 +142,16 @@ export function requestHash(req: Omit<TransferRequest, 'idempotencyKey'>): strin
   ])).digest('hex');
 }
 
+/** States before settlement: only the transfer's owner moves it on from these. */
+const UNSETTLED: TransferState[] = ['new', 'quoted', 'submitted'];
+
 export function createTransferService(deps: {
   db: Database; ledger: Ledger; keyring: Keyring; creditLines: CreditLineService; rebalancer: Rebalancer; logger: Logger;
+  /**
+   * This process (core/processes.ts): it owns the transfers it creates or takes over, and
+   * only the owner moves an unfinished transfer on. Absent: a process of its own, alone.
+   */
+  processId?: string;
   loadParty(communityId: string, accountId: string): Promise<Party>;
   loadCommunity(id: string): Promise<Community>;
   communityByExternalIssuer(publicKey: string): Promise<Community | null>;
@@ -175,25 +186,59 @@ export function createTransferService(deps: {
   /** One task per transfer in this process: a retry joins the task already running. */
   const running = new Map<string, Promise<Transfer>>();
 
+  const me = deps.processId ?? crypto.randomUUID();
   const move = async (t: Transfer, from: TransferState[], patch: Partial<Transfer>): Promise<Transfer> => {
     const updated = await db.community(t.communityId, async (trx) => {
-      const rows = await (Transfer.query(trx)
+      const q = Transfer.query(trx)
         .patch({ ...patch, updatedAt: new Date() })
         .where({ id: t.id })
-        .whereIn('state', from)
-        .returning('*') as unknown as Promise<Transfer[]>);
+        .whereIn('state', from);
+      // Before it settles, only its owner moves a transfer (a process that lost it stops here).
+      if (from.some((x) => UNSETTLED.includes(x))) q.where('owner', me);
+      const rows = await (q.returning('*') as unknown as Promise<Transfer[]>);
       // Nothing was paid, so there is nothing to tell the other side.
       if (rows.length === 1 && (patch.state === 'rejected' || patch.state === 'failed')) {
         await trx('deliveries').where({ transfer_id: t.id, state: 'pending' }).update({ state: 'cancelled', updated_at: new Date() });
       }
       return rows;
     });
-    if (updated.length !== 1) throw new Error(`transfer ${t.id} is no longer in state ${from.join('/')}`);
+    if (updated.length !== 1) throw new Error(`transfer ${t.id} is no longer in state ${from.join('/')}, or no longer this process's`);
     return updated[0];
   };
 
-  const grouped = createGroupedWriter(db);
-  const UNSETTLED: TransferState[] = ['new', 'quoted', 'submitted'];
+  const grouped = createGroupedWriter(db, me);
+
+  /**
+   * Make this process the owner of an unfinished transfer, unless a live process drives it
+   * (the transfer as it is then, and false). Its owner dead (or none): taken over.
+   */
+  const claim = async (t: Transfer): Promise<{ t: Transfer; ours: boolean }> => {
+    if (t.owner === me) return { t, ours: true };
+    const rows: Array<Record<string, unknown>> = await db.community(t.communityId, async (trx) => (await trx.raw(`
+      update transfers set owner = ?, updated_at = now()
+      where id = ? and state in ('new', 'quoted', 'submitted') and (owner = ? or ${ownerGone('owner')})
+      returning *`, [me, t.id, me])).rows);
+    if (rows.length === 1) return { t: Transfer.fromDatabaseJson(rows[0]), ours: true };
+    const now = await db.community(t.communityId, async (trx) => Transfer.query(trx).findById(t.id));
+    return { t: now ?? t, ours: false };
+  };
+
+  /**
+   * A repeat of a request whose transfer another live process drives: wait for its end
+   * there (or take it over if that process dies meanwhile), within `waitMs`.
+   */
+  const elsewhere = async (t: Transfer, parties: { payer: Party; payee: Party }): Promise<Transfer | null> => {
+    const until = Date.now() + (deps.waitMs ?? 120_000);
+    let current = t;
+    while (Date.now() < until) {
+      if (FINAL_STATES.includes(current.state)) return current;
+      const c = await claim(current);
+      if (c.ours) return run(c.t, parties);
+      current = c.t;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return null;
+  };
 
   const reject = (t: Transfer, code: LedgerError | TransferError) =>
     move(t, UNSETTLED, { state: 'rejected', errorCode: code });
@@ -342,7 +387,9 @@ export function createTransferService(deps: {
     if (existing) return existing;
     const task = (async () => {
       try {
-        return await process(t, parties);
+        const c = await claim(t);
+        if (!c.ours) return c.t; // another live process drives it
+        return await process(c.t, parties);
       } catch (err) {
         // Ledger unreachable or similar: the transfer stays as it is, durable, for resume().
         logger.warn({ err, transfer: t.id }, 'transfer left unfinished; it will be resumed');
@@ -383,7 +430,10 @@ export function createTransferService(deps: {
       if (!t) return TransferError.IdempotencyConflict; // the key belongs to another community's transfer
       if (t.requestHash !== hash) return TransferError.IdempotencyConflict;
       if (FINAL_STATES.includes(t.state)) return t;
-      const task = run(t, { payer: req.payer, payee: req.payee });
+      const parties = { payer: req.payer, payee: req.payee };
+      const task = run(t, parties).then(async (r) =>
+        // A repeat reaching this process while another drives the transfer: wait for that one.
+        (r.owner !== me && !FINAL_STATES.includes(r.state) ? (await elsewhere(r, parties)) ?? r : r));
       const ready = (done: Transfer) => {
         if (delivery && done.state === 'settled') deps.onDeliveryReady?.(delivery);
       };
@@ -470,6 +520,21 @@ export function createTransferService(deps: {
     findByKey: (communityId, idempotencyKey) =>
       db.community(communityId, async (trx) => (await Transfer.query(trx).findOne({ idempotency_key: idempotencyKey })) ?? null),
 
+    async adopt() {
+      const orphaned: Array<{ id: string }> = await db.hub(async (trx) =>
+        (await trx.raw('select id from communities_with_orphaned_transfers(?) as id', [me])).rows);
+      let n = 0;
+      for (const c of orphaned) {
+        const open = await db.community(c.id, async (trx) => Transfer.query(trx)
+          .where({ community_id: c.id }).whereIn('state', UNSETTLED).whereRaw(ownerGone('owner')).orderBy('created_at'));
+        for (const t of open) {
+          if ((await run(t)).owner === me) n++;
+        }
+      }
+      if (n > 0) logger.info({ adopted: n }, 'took over the unfinished transfers of a hub process that died');
+      return n;
+    },
+
     async resume() {
       const communities = await db.hub(async (trx) => Community.query(trx).select('id'));
       let n = 0;
@@ -477,8 +542,8 @@ export function createTransferService(deps: {
         const open = await db.community(c.id, async (trx) => Transfer.query(trx)
           .where({ community_id: c.id }).whereIn('state', ['new', 'quoted', 'submitted']).orderBy('created_at'));
         for (const t of open) {
-          await run(t);
-          n++;
+          // One a live other process drives is left to it (run() does not claim it).
+          if ((await run(t)).owner === me) n++;
         }
         // Refused after settlement, and the hub stopped before paying back: pay back now.
         const refused = await db.community(c.id, async (trx) => Transfer.query(trx)

@@ -12,6 +12,26 @@ import { Redacted } from '../../vault/redacted';
 export interface HubKeyStore {
   load(name: string): Promise<{ publicKey: string; secret: Redacted<string> } | null>;
   save(name: string, publicKey: string, secret: Redacted<string>): Promise<void>;
+  /**
+   * Several hub processes on one database: take the channel `name` for this process, if
+   * no live process holds it (true: ours). A channel has one process, since each tracks its
+   * sequence number itself. Absent: one process alone, every channel its own.
+   */
+  lease?(name: string): Promise<boolean>;
+}
+
+/** Channel names: payment channels `channel:0`, `channel:1`, …; upkeep `channel:maintenance`, `channel:maintenance:1`, … */
+const channelName = (lane: 'payment' | 'maintenance', k: number): string =>
+  lane === 'payment' ? `channel:${k}` : k === 0 ? 'channel:maintenance' : `channel:maintenance:${k}`;
+
+/** The first `count` channels of a lane this process may have: the lowest free names, new ones when all are held. */
+async function leaseChannels(store: HubKeyStore, lane: 'payment' | 'maintenance', count: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let k = 0; out.length < count; k++) {
+    const name = channelName(lane, k);
+    if (!store.lease || await store.lease(name)) out.push(name);
+  }
+  return out;
 }
 
 export interface HubAccounts {
@@ -25,7 +45,14 @@ async function keyFor(store: HubKeyStore, name: string): Promise<Keypair> {
   const found = await store.load(name);
   if (found) return Keypair.fromSecret(found.secret.reveal());
   const kp = Keypair.random();
-  await store.save(name, kp.publicKey(), new Redacted(kp.secret()));
+  try {
+    await store.save(name, kp.publicKey(), new Redacted(kp.secret()));
+  } catch (err) {
+    // Another process starting at the same moment saved its key under this name first: use that one.
+    const theirs = await store.load(name);
+    if (theirs) return Keypair.fromSecret(theirs.secret.reveal());
+    throw err;
+  }
   return kp;
 }
 
@@ -62,10 +89,28 @@ export async function ensureHubAccounts(opts: {
   }
 
   const channels: Keypair[] = [];
-  for (let i = 0; i < opts.channelCount; i++) channels.push(await keyFor(store, `channel:${i}`));
-  const maintenance = await keyFor(store, 'channel:maintenance');
+  for (const name of await leaseChannels(store, 'payment', opts.channelCount)) channels.push(await keyFor(store, name));
+  const [maintenanceName] = await leaseChannels(store, 'maintenance', 1);
+  const maintenance = await keyFor(store, maintenanceName);
+  // Another process starting now may create its channels from the sponsor too: one of the
+  // two then fails on the sponsor's sequence, and reads again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await createMissing(opts, sponsor, [...channels, maintenance]);
+      break;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      logger.warn({ err: (err as Error).message, attempt }, 'creating channel accounts failed; trying again');
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+  return { sponsor, channels, maintenance };
+}
+
+async function createMissing(opts: { server: Horizon.Server; passphrase: string; logger: Logger }, sponsor: Keypair, wanted: Keypair[]): Promise<void> {
+  const { server, logger } = opts;
   const missing: Keypair[] = [];
-  for (const c of [...channels, maintenance]) if (!(await exists(server, c.publicKey()))) missing.push(c);
+  for (const c of wanted) if (!(await exists(server, c.publicKey()))) missing.push(c);
   if (missing.length > 0) {
     // Channels hold no XLM: the sponsor pays their reserves and, by fee bumps, their fees.
     const account = await server.loadAccount(sponsor.publicKey());
@@ -80,5 +125,4 @@ export async function ensureHubAccounts(opts: {
     await server.submitTransaction(tx, { skipMemoRequiredCheck: true });
     logger.info({ channels: missing.length }, 'channel accounts created');
   }
-  return { sponsor, channels, maintenance };
 }
