@@ -227,7 +227,10 @@ export async function openStorage(config: Config, logger: Logger, opts: { attach
   }
   let db: Database | null = null;
   try {
-    db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, attach });
+    db = await openDatabase({
+      databaseUrl: config.databaseUrl, dataDir: config.dataDir, attach,
+      onChangeError: (err, what) => logger.warn({ reason: err.message }, `${what} failed`),
+    });
     const applied = await db.migrate();
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     const masterKey = loadMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir, embedded: db.embedded });

@@ -7,6 +7,7 @@
  */
 import crypto from 'node:crypto';
 import { Database, Trx } from '../../src/db/database';
+import { sharedForget } from '../../src/db/changes';
 import { BaseModel } from '../../src/db/model';
 import { Keyring, Redacted } from '../../src/core';
 
@@ -87,6 +88,8 @@ const CACHE_MAX_ENTRIES = 10_000;
 export function createCcStore(deps: { db: Database; keyring: Keyring }): CcStore {
   const { db, keyring } = deps;
   const memo = new Map<string, { v: Promise<unknown>; until: number }>();
+  /** Forgotten here and in every other hub process on the database (docs/scale-out.md). */
+  const forget = sharedForget(db.changes, 'clearing-central.exchanges', () => memo.clear());
 
   const remember = <T>(key: string, load: () => Promise<T>): Promise<T> => {
     const hit = memo.get(key);
@@ -146,6 +149,6 @@ export function createCcStore(deps: { db: Database; keyring: Keyring }): CcStore
     },
 
     remember,
-    invalidate: () => memo.clear(),
+    invalidate: forget,
   };
 }

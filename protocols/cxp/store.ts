@@ -7,6 +7,7 @@
  */
 import crypto from 'node:crypto';
 import { Database, Trx } from '../../src/db/database';
+import { sharedForget } from '../../src/db/changes';
 import { byCommunity, groupCommit } from '../../src/db/group-commit';
 import { BaseModel } from '../../src/db/model';
 import { Keyring, Redacted } from '../../src/core';
@@ -124,6 +125,8 @@ export function createExchangeStore(deps: { db: Database; keyring: Keyring; cach
    * expiry used to cost 100 identical transactions, queued ahead of the real work).
    */
   const memo = new Map<string, { v: Promise<unknown>; until: number }>();
+  /** Forgotten here and in every other hub process on the database (docs/scale-out.md). */
+  const forget = sharedForget(db.changes, 'cxp.exchanges', () => memo.clear());
   let nonceWrites = 0;
 
   const remember = <T>(key: string, load: () => Promise<T>): Promise<T> => {
@@ -254,7 +257,7 @@ export function createExchangeStore(deps: { db: Database; keyring: Keyring; cach
     cacheSize: () => memo.size,
 
     invalidate() {
-      memo.clear();
+      forget();
     },
   };
   return store;

@@ -131,6 +131,10 @@ export function createPeerDirectory(deps: {
       for (const code of codes(a.code, url)) {
         created = await deps.communities.registerPeer({ code, name: a.name ?? a.code, rate: a.rate, assetCode: a.code, ledgerAccounts }, deps.actor);
         if (created !== CommunityError.DuplicateCode) break;
+        // Another hub process on this database may be registering this very currency now
+        // (both saw it first at once): its community holds these keys, and is the one.
+        const theirs = (await deps.communities.list()).find((c) => c.kind === 'peer' && (c.ledgerAccounts as Partial<CurrencyAccounts>).issuer === a.keys.issuer);
+        if (theirs) return { url, code: a.code, scale: a.scale, community: theirs };
       }
       if (isCommunityError(created)) throw new ResolveError(`currency ${url} cannot be registered: ${created}`, false);
       community = created;

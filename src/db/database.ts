@@ -14,6 +14,7 @@ import { ScopedConfig, ScopedPgClient } from './scoped-client';
 import { connectionLoss } from './connection-loss';
 import { assertReachable } from './confine';
 import { Unavailable, reasonOf } from '../unavailable';
+import { Changes, createChanges } from './changes';
 
 export type Trx = Knex.Transaction;
 
@@ -46,6 +47,8 @@ export interface Database {
   ping(timeoutMs?: number): Promise<void>;
   /** Connections lost so far, and the last work they left undone (readiness, metrics). */
   outages(): DatabaseOutages;
+  /** What other hub processes on this database change, and telling them of ours (changes.ts). */
+  readonly changes: Changes;
   close(): Promise<void>;
 }
 
@@ -118,7 +121,11 @@ function describeUrl(url: string): string {
  * `attach`: connect to the embedded database of a hub already running on this
  * DATA_DIR (admin commands beside a running hub) instead of starting one.
  */
-export async function openDatabase(opts: { databaseUrl: string | null; dataDir: string; attach?: boolean }): Promise<Database> {
+export async function openDatabase(opts: {
+  databaseUrl: string | null; dataDir: string; attach?: boolean;
+  /** The change bus lost its connection, or a subscriber failed (logged by the caller). */
+  onChangeError?: (err: Error, what: string) => void;
+}): Promise<Database> {
   let embedded: EmbeddedPostgres | null = null;
   let connection: Knex.Config['connection'];
   let describe: string;
@@ -137,6 +144,7 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
   }
   const owner = knexFactory(knexConfig(connection));
   const outages: DatabaseOutages = { retried: 0, failed: 0, lastFailure: null };
+  const changes = createChanges({ connection: opts.databaseUrl, publishWith: (sql, bindings) => owner.raw(sql, bindings as Knex.RawBinding[]), onError: opts.onChangeError });
   const unreachable = (err: unknown) => new Unavailable('database', `the database (${describe}) is unreachable: ${reasonText(err)}`, 5, { cause: err });
 
   /**
@@ -215,7 +223,9 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
       }
     },
     outages: () => ({ ...outages }),
+    changes,
     async close() {
+      await changes.close();
       await owner.destroy();
       if (embedded) await embedded.stop();
     },

@@ -6,6 +6,7 @@
  * part 1's are); governance changes forget them at once.
  */
 import { Database, Trx } from '../../../src/db/database';
+import { sharedForget } from '../../../src/db/changes';
 import { BaseModel } from '../../../src/db/model';
 
 export type RequestFormat = 'post' | 'get';
@@ -49,6 +50,8 @@ const CACHE_MS = 2000;
 
 export function createRegistry(db: Database): Registry {
   const memo = new Map<string, { v: Promise<CcsMember | null>; until: number }>();
+  /** Forgotten here and in every other hub process on the database (docs/scale-out.md). */
+  const forget = sharedForget(db.changes, 'clearing-central.members', () => memo.clear());
   const remember = (key: string, load: () => Promise<CcsMember | null>) => {
     const hit = memo.get(key);
     if (hit && hit.until > Date.now()) return hit.v;
@@ -75,9 +78,9 @@ export function createRegistry(db: Database): Registry {
     insert: async (trx, row) => CcsMember.query(trx).insertAndFetch(row),
     async patch(communityId, p) {
       const row = await db.community(communityId, async (trx) => CcsMember.query(trx).patchAndFetchById(communityId, { ...p, updatedAt: new Date() }));
-      memo.clear();
+      forget();
       return row;
     },
-    invalidate: () => memo.clear(),
+    invalidate: forget,
   };
 }

@@ -35,10 +35,14 @@ export interface CreditLineService {
   tradeLimits(c: Community, others: Community[]): Promise<TradeLimits>;
 }
 
+/** The change topic of credit lines (db/changes.ts): detail `truster>peer:1` set, `:0` removed. */
+export const CREDIT_LINES_TOPIC = 'credit-lines';
+const TOPIC = CREDIT_LINES_TOPIC;
+
 export function createCreditLineService(deps: { db: Database; ledger: Ledger; keyring: Keyring }): CreditLineService {
   const { db, ledger, keyring } = deps;
   /** Lines as "truster>peer" keys, and each community's neighbours either way. */
-  const lines = new Set<string>();
+  let lines = new Set<string>();
   const neighbours = (c: string): string[] => {
     const out: string[] = [];
     for (const k of lines) {
@@ -48,9 +52,28 @@ export function createCreditLineService(deps: { db: Database; ledger: Ledger; ke
     }
     return out;
   };
+  /** Links made while a load() reads the table, made again on the graph it swaps in. */
+  let during: Array<[string, string, boolean]> | null = null;
   const link = (truster: string, peer: string, on: boolean) => {
+    during?.push([truster, peer, on]);
     if (on) lines.add(`${truster}>${peer}`); else lines.delete(`${truster}>${peer}`);
   };
+
+  // Another hub process on the database set or removed a line: the same link here. One
+  // whose news may have been lost (at start, after its connection was lost) loads again.
+  let reloading: Promise<void> | null = null;
+  let again = false;
+  const reload = (): void => {
+    if (reloading) { again = true; return; }
+    reloading = service.load()
+      .catch(() => {}) // the next change or reset tries again; payments meanwhile use what is known
+      .finally(() => { reloading = null; if (again) { again = false; reload(); } });
+  };
+  db.changes.subscribe(TOPIC, (change) => {
+    const m = /^([^>]+)>([^:]+):([01])$/.exec(change.detail ?? '');
+    if (change.reset || !m) reload();
+    else link(m[1], m[2], m[3] === '1');
+  });
 
   const service: CreditLineService = {
     async set(truster, peer, limitText, actor) {
@@ -70,6 +93,8 @@ export function createCreditLineService(deps: { db: Database; ledger: Ledger; ke
           actor, action: limit === 0n ? 'credit-line.remove' : 'credit-line.set', subject: `credit-line:${truster.code}→${peer.code}`,
           before: before ? { limit: before.limit } : null, after: limit === 0n ? null : { limit },
         });
+        // The other hub processes link it when this commits (db/changes.ts).
+        await db.changes.publish(TOPIC, `${truster.id}>${peer.id}:${limit > 0n ? 1 : 0}`, trx);
         if (limit === 0n) {
           await CreditLine.query(trx).delete().where({ peer_id: peer.id });
           return null;
@@ -112,12 +137,22 @@ export function createCreditLineService(deps: { db: Database; ledger: Ledger; ke
     },
 
     async load() {
-      lines.clear();
-      const communities = await db.hub(async (trx) => Community.query(trx).select('id'));
-      for (const c of communities) {
-        const lines = await db.community(c.id, async (trx) => CreditLine.query(trx));
-        for (const l of lines) link(l.communityId, l.peerId, l.limit > 0n);
+      // Built aside and swapped in whole: a payment routed meanwhile sees the old graph, not
+      // half of one; a line set while the table is read is set again on the new graph.
+      const loaded = new Set<string>();
+      const made: Array<[string, string, boolean]> = [];
+      during = made;
+      try {
+        const communities = await db.hub(async (trx) => Community.query(trx).select('id'));
+        for (const c of communities) {
+          const rows = await db.community(c.id, async (trx) => CreditLine.query(trx));
+          for (const l of rows) if (l.limit > 0n) loaded.add(`${l.communityId}>${l.peerId}`);
+        }
+      } finally {
+        if (during === made) during = null;
       }
+      lines = loaded;
+      for (const [t, p, on] of made) link(t, p, on);
     },
     tradeLimits: (c, others) => tradeLimits({ ledger, creditLines: service, communities: { list: async () => others } }, c),
   };

@@ -22,7 +22,7 @@ import { Ledger, LedgerError, PaymentOrder, Quote, isLedgerError } from '../ledg
 import { Account } from '../accounts/model';
 import { Community, PEER } from '../communities/model';
 import { currencyOf } from '../communities/currency';
-import { CreditLineService } from '../credit-lines/service';
+import { CREDIT_LINES_TOPIC, CreditLineService } from '../credit-lines/service';
 import { Rebalancer } from '../rebalancer';
 import { TransferError, isTransferError } from './errors';
 import { FINAL_STATES, Transfer, TransferState } from './model';
@@ -277,6 +277,8 @@ export function createTransferService(deps: {
   const routes = new Map<string, { via: string[]; until: number }>();
   const ROUTE_TTL_MS = 10_000;
   const routeKey = (payer: Party, payee: Party) => `${payer.community.id}>${payee.community.id}`;
+  // A credit line set or removed by another hub process: routes are searched afresh.
+  db.changes.subscribe(CREDIT_LINES_TOPIC, () => routes.clear());
 
   const viaCurrencies = (ids: string[]) => Promise.all(ids.map(async (id) => currencyOf(await deps.loadCommunity(id))));
 
