@@ -32,7 +32,7 @@ const PROTOCOL_MAY_IMPORT = [
   /^src\/config\.ts$/,
   /^src\/logger\.ts$/,
   /^src\/http\/[^/]+\.ts$/,
-  /^src\/db\/(database|model|group-commit)\.ts$/,
+  /^src\/db\/(database|model|group-commit|changes)\.ts$/,
 ];
 
 interface Broken { from: string; to: string; rule: string }
