@@ -10,9 +10,12 @@
  *
  *   npx tsx bench/komunitin.ts
  *   BENCH_CONCURRENCY=16,64 BENCH_SECONDS=15 (defaults); DATABASE_URL=… for PostgreSQL
+ *   BENCH_PROFILE=/tmp/prof: both hubs write a CPU profile of each measured run there
+ *   (scripts/cpu-profile-hook.js); `npx tsx scripts/profile-top.ts /tmp/prof/<file>` prints its top.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { spawnDevnet } from '../test/fixtures/hub-core';
 import { hubProcess, HubProcess } from '../test/protocols/komunitin/hubs';
@@ -77,7 +80,8 @@ export async function benchKomunitin(): Promise<void> {
   const hubs: HubProcess[] = [];
   try {
     const net = { url: devnet.url, passphrase: STANDALONE };
-    const extra = { STELLAR_CHANNELS: '10', LOG_LEVEL: 'error' };
+    const profile = process.env.BENCH_PROFILE;
+    const extra = { STELLAR_CHANNELS: process.env.BENCH_CHANNELS ?? '10', LOG_LEVEL: 'error', ...(profile ? { NODE_OPTIONS: `--require ${path.resolve(__dirname, '../scripts/cpu-profile-hook.js')}`, CPU_PROFILE_DIR: profile } : {}) };
     const [a, b] = await Promise.all([hubProcess(net, crypto.randomBytes(32).toString('base64url'), extra), hubProcess(net, crypto.randomBytes(32).toString('base64url'), extra)]);
     hubs.push(a, b);
     // Trader capacity well beyond the run: B's trader pays incoming payments out of the
@@ -102,7 +106,11 @@ export async function benchKomunitin(): Promise<void> {
     const processes = { 'hub A': a.proc!.child.pid!, 'hub B': b.proc!.child.pid!, devnet: devnet.child.pid!, bench: process.pid };
     log(`Komunitin hub-to-hub: payments A → B for ${SECONDS} s at each concurrency (each: settle on the ledger + notify B, which verifies on the ledger and records)`);
     for (const concurrency of CONCURRENCY) {
+      // Profiled (BENCH_PROFILE): the hook in each hub starts and stops on SIGUSR2.
+      const hubPids = [a.proc!.child.pid!, b.proc!.child.pid!];
+      if (profile) for (const pid of hubPids) process.kill(pid, 'SIGUSR2');
       const r = await measure(a, payees, concurrency, processes);
+      if (profile) for (const pid of hubPids) process.kill(pid, 'SIGUSR2');
       log(`  ${String(concurrency).padStart(3)} concurrent: ${r.count} transfers in ${r.seconds.toFixed(1)} s: ${(r.count / r.seconds).toFixed(1)} transfers/s; `
         + `latency p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms; ${r.failures} failed`);
       log(`      CPU per transfer: ${Object.entries(r.cpu).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', ')}`);

@@ -71,6 +71,9 @@ const HORIZON_READ_TIMEOUT_MS = 20_000;
 
 const SYNC = new Set(['newKey', 'quoteRoute', 'pathIssuers', 'backlog', 'waiting', 'close']);
 
+/** How many transactions' payments findPayments keeps (a few batches' worth of notifies). */
+const FOUND_MAX = 1000;
+
 async function findTransaction(server: Horizon.Server, hash: string): Promise<{ successful: boolean; ledger: number; resultXdr: string; envelopeXdr: string } | null> {
   try {
     const tx = await server.transactions().transaction(hash).call();
@@ -83,6 +86,13 @@ async function findTransaction(server: Horizon.Server, hash: string): Promise<{ 
 
 export async function createStellarLedger(opts: StellarLedgerOptions): Promise<StellarLedger> {
   const server = new Horizon.Server(opts.horizonUrl, { allowHttp: opts.horizonUrl.startsWith('http://') });
+  /**
+   * Payments of transactions found on the ledger, by hash (the newest FOUND_MAX). A
+   * transaction on the ledger never changes, and the hub batches many payments into one:
+   * a peer told of each of them asks for the same transaction once per payment, and one
+   * look-up and one decoding serve them all (Komunitin's notifies, recovery).
+   */
+  const found = new Map<string, ReturnType<Ledger['findPayments']>>();
   // The SDK waits for ever by default: a network that accepts connections and never
   // answers would hold every read, and the submission engine's look-ups with them.
   (server.httpClient as unknown as { defaults: { timeout?: number } }).defaults.timeout = HORIZON_READ_TIMEOUT_MS;
@@ -132,12 +142,22 @@ export async function createStellarLedger(opts: StellarLedgerOptions): Promise<S
       const tx = await findTransaction(server, hash);
       return tx && { successful: tx.successful, ledger: tx.ledger };
     },
-    async findPayments(hash) {
+    findPayments(hash) {
       // A hash is 64 hex digits; anything else is no transaction (and no odd URL to Horizon).
-      if (!/^[0-9a-f]{64}$/i.test(hash)) return null;
-      const tx = await findTransaction(server, hash.toLowerCase());
-      if (!tx) return null;
-      return { successful: tx.successful, ledger: tx.ledger, payments: tx.successful ? paymentsIn(tx.envelopeXdr, tx.resultXdr, opts.passphrase) : [] };
+      if (!/^[0-9a-f]{64}$/i.test(hash)) return Promise.resolve(null);
+      const key = hash.toLowerCase();
+      const known = found.get(key);
+      if (known) return known;
+      const task = (async () => {
+        const tx = await findTransaction(server, key);
+        if (!tx) return null;
+        return { successful: tx.successful, ledger: tx.ledger, payments: tx.successful ? paymentsIn(tx.envelopeXdr, tx.resultXdr, opts.passphrase) : [] };
+      })();
+      found.set(key, task);
+      // Only a transaction found stays: one not on the ledger yet may be there a moment later.
+      task.then((r) => { if (!r) found.delete(key); }, () => found.delete(key));
+      while (found.size > FOUND_MAX) found.delete(found.keys().next().value!);
+      return task;
     },
     async recover(hash, envelopeXdr, order) {
       const envelope = TransactionBuilder.fromXDR(envelopeXdr, opts.passphrase);
