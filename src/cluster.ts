@@ -91,7 +91,9 @@ export async function runWorkers(cfg: Config, opts: WorkersOptions): Promise<num
     worker.once('exit', (code, signal) => {
       slot.worker = null;
       if (stopping) {
-        if (code !== 0) {
+        // Killed by the SIGTERM itself: it had not yet reached the hub's start (which
+        // takes the signal over before it registers), so it held nothing.
+        if (code !== 0 && signal !== 'SIGTERM') {
           logger.error({ worker: i + 1, pid: worker.process.pid, code, signal }, 'a worker did not stop cleanly');
           exitCode = 1;
         }
