@@ -43,7 +43,7 @@ export const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 export const ms = (x: number) => `${x.toFixed(1)} ms`;
 
 /** The exchanges' process, and a way to ask it something and wait for its answer. */
-function exchanges(): { child: ChildProcess; ask(c: ExchangesCommand): Promise<ExchangesReply>; tell(c: ExchangesCommand): void } {
+export function exchanges(): { child: ChildProcess; ask(c: ExchangesCommand): Promise<ExchangesReply>; tell(c: ExchangesCommand): void } {
   // Same loader as this process (tsx), without a profiler flag meant for the hub.
   const execArgv = process.execArgv.filter((a) => !a.startsWith('--cpu-prof'));
   const child = fork(path.join(__dirname, 'cxp-exchanges.ts'), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

@@ -186,7 +186,7 @@ async function backlog(core: HubCore, w: World, server: Horizon.Server, channels
 }
 
 async function main(): Promise<void> {
-  // BENCH_ONLY=cxp|komunitin|startup runs only that part (bench/protocols.ts, bench/startup.ts).
+  // BENCH_ONLY=cxp|komunitin|startup|workers runs only that part (bench/protocols.ts, bench/startup.ts, bench/workers.ts).
   if (process.env.BENCH_ONLY && process.env.BENCH_ONLY !== 'hub') return;
   const t0 = performance.now();
   const work = tempDir('intertrade-bench-');

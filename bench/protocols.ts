@@ -2,7 +2,7 @@
  * npm run bench, second half — the protocols end to end over HTTP: CXP try transactions
  * (Hawk, validation, database, devnet, relay to a local exchange) and hub-to-hub
  * Komunitin external transfers, and bills Clearing Central forwards.
- * `BENCH_ONLY=hub|cxp|komunitin|clearing-central|startup` runs one part of `npm run bench`.
+ * `BENCH_ONLY=hub|cxp|komunitin|clearing-central|startup|netting|workers` runs one part of `npm run bench`.
  */
 import { benchClearingCentral } from './clearing-central';
 import { benchCxp } from './cxp';

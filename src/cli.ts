@@ -2,6 +2,7 @@
  * `intertrade <command>`: the hub's one entry point (npm start, npm run migrate, the
  * operator's admin commands, the standalone devnet).
  */
+import cluster from 'node:cluster';
 import fs from 'node:fs';
 import { Config, ConfigError, loadClientConfig, loadConfig } from './config';
 import { cliCommands } from './plugins';
@@ -21,8 +22,10 @@ function hubLogger(cfg: Config) {
 
 const USAGE = `usage: intertrade <command>
 
-  start [--demo]                  run the hub (default); --demo seeds a small demo
-                                  network into a hub that has no communities yet
+  start [--demo] [--workers N]    run the hub (default); --demo seeds a small demo
+                                  network into a hub that has no communities yet;
+                                  --workers N (or WORKERS) runs N hub processes on
+                                  the one port (needs DATABASE_URL; docs/scale-out.md)
   migrate                         apply database migrations and exit
   keys rotate-master              re-wrap every community key under a new master key
                                   (NEW_MASTER_KEY; embedded mode generates one)
@@ -40,11 +43,42 @@ function config(): Config {
   return loadConfig();
 }
 
+/** `start`'s options: --demo, and --workers N (N from 1 to 64), which overrides WORKERS. */
+function startOptions(args: string[]): { demo: boolean; workers: number | null } {
+  let demo = false;
+  let workers: number | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--demo') demo = true;
+    else if (a === '--workers' || a.startsWith('--workers=')) {
+      const v = a === '--workers' ? args[++i] : a.slice('--workers='.length);
+      if (v === undefined || !/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 64) {
+        throw new UsageError(`--workers ${v ?? ''}: expected the number of hub processes (an integer from 1 to 64)`);
+      }
+      workers = Number(v);
+    } else throw new UsageError(`unknown option ${a} for start (only --demo and --workers N)`);
+  }
+  return { demo, workers };
+}
+
 async function start(args: string[]): Promise<void> {
-  const demo = args.includes('--demo');
-  const unknown = args.filter((a) => a !== '--demo');
-  if (unknown.length > 0) throw new UsageError(`unknown option ${unknown[0]} for start (only --demo)`);
+  const { demo, workers: flag } = startOptions(args);
   const cfg = config();
+  // A worker of `--workers N` (src/cluster.ts) is one hub, as without the option.
+  const workers = cluster.isWorker ? 1 : flag ?? cfg.workers;
+  if (workers > 1) {
+    if (!cfg.databaseUrl) {
+      throw new UsageError(`${flag !== null ? `--workers ${flag}` : `WORKERS=${cfg.workers}`}: several hub processes need a PostgreSQL server: set DATABASE_URL ` +
+        '(the embedded database, without DATABASE_URL, is one process\'s)');
+    }
+    const { runWorkers } = require('./cluster') as typeof import('./cluster');
+    process.exit(await runWorkers(cfg, { workers, demo, logger: hubLogger(cfg), out: (line) => process.stdout.write(`${line}\n`) }));
+  }
+  // A worker told to stop while it starts (the primary stopping) finishes starting and then
+  // stops cleanly, rather than die by the signal still registered and holding its channels.
+  let early: string | null = null;
+  const onEarly = (signal: string) => { early ??= signal; };
+  if (cluster.isWorker) process.on('SIGTERM', onEarly).on('SIGINT', onEarly);
   const hub = await app().startHub(cfg, { logger: hubLogger(cfg) });
   const out = process.stdout;
   out.write(`Intertrade hub listening on ${hub.url} (public URL ${cfg.publicUrl})\n`);
@@ -76,8 +110,10 @@ async function start(args: string[]): Promise<void> {
       },
     );
   };
+  process.off('SIGTERM', onEarly).off('SIGINT', onEarly);
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  if (early) shutdown(early);
 }
 
 async function migrate(): Promise<void> {

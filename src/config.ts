@@ -58,6 +58,11 @@ export interface Config {
    * none are configured (embedded: one is generated into DATA_DIR; server: API disabled).
    */
   governanceTokens: GovernanceToken[] | null;
+  /**
+   * WORKERS: hub processes `intertrade start` runs on this machine, sharing its port
+   * (src/cluster.ts); more than one needs DATABASE_URL. `--workers N` overrides it.
+   */
+  workers: number;
   /** Calls to Komunitin peer servers: what they may reach, and their limits. */
   komunitin: KomunitinConfig;
   clearingCentral: ClearingCentralConfig;
@@ -230,6 +235,8 @@ export function loadConfig(env: Env = process.env): Config {
   const bodyLimit = int('BODY_LIMIT', 256 * 1024, 1024, 64 * 1024 * 1024, 'the largest request body in bytes');
   const shutdownTimeoutMs = int('SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000, 'milliseconds to drain requests on SIGTERM');
 
+  const workers = int('WORKERS', 1, 1, 64, 'the number of hub processes on this machine');
+
   const governanceTokens = parseGovernanceTokens(get('GOVERNANCE_TOKENS'), problems);
 
   const devRaw = (get('KOMUNITIN_DEV') ?? (stellar.kind === 'embedded' ? 'true' : 'false')).toLowerCase();
@@ -260,7 +267,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port, host, publicUrl, databaseUrl, dataDir, masterKey, newMasterKey, stellar, reconcileIntervalMs, nettingIntervalMs, newcomers, rebalanceDelayMs, stellarChannels, transferWaitMs, friendbotUrl,
-    logLevel: level as LogLevel, bodyLimit, shutdownTimeoutMs, governanceTokens, komunitin, clearingCentral,
+    logLevel: level as LogLevel, bodyLimit, shutdownTimeoutMs, governanceTokens, workers, komunitin, clearingCentral,
   };
 }
 

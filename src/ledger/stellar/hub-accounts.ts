@@ -84,8 +84,13 @@ export async function ensureHubAccounts(opts: {
       );
     }
     const res = await fetch(`${opts.friendbotUrl}?addr=${encodeURIComponent(sponsor.publicKey())}`);
-    if (!res.ok) throw new Error(`friendbot at ${opts.friendbotUrl} refused to fund the sponsor (${res.status})`);
-    logger.info({ sponsor: sponsor.publicKey() }, 'sponsor account funded from friendbot');
+    await res.body?.cancel();
+    // Refused because another process starting at the same moment (`--workers N`, replicas on
+    // a fresh database) had it funded first: the account is there, which is all that counts.
+    if (!res.ok && !(await exists(server, sponsor.publicKey()))) {
+      throw new Error(`friendbot at ${opts.friendbotUrl} refused to fund the sponsor (${res.status})`);
+    }
+    logger.info({ sponsor: sponsor.publicKey() }, res.ok ? 'sponsor account funded from friendbot' : 'sponsor account funded by another hub process');
   }
 
   const channels: Keypair[] = [];
